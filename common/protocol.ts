@@ -1,0 +1,171 @@
+import type { JWTPayload } from 'jose'
+import { isErrorCode, type WireError } from './errors.js'
+
+/**
+ * The page ⇄ service worker protocol. Both sides import this one module, every
+ * message carries the protocol name and version, and anything that does not parse
+ * is ignored: a page from an older deploy talking to a newer worker must never
+ * be able to put the worker in a state it does not understand.
+ */
+export const PROTOCOL = 'sw-bearer'
+export const PROTOCOL_VERSION = 1
+
+interface Envelope<T extends string> {
+  protocol: typeof PROTOCOL
+  v: typeof PROTOCOL_VERSION
+  type: T
+}
+
+/** What every tab may know about the session; the token itself stays in the worker. */
+export interface SessionState {
+  claims: JWTPayload | null
+  hasToken: boolean
+  /** Monotonic across worker restarts, so a tab can drop an older state that arrives late. */
+  stamp: number
+  cause: StateCause
+}
+
+export type StateCause = 'load' | 'set' | 'refresh' | 'logout'
+
+export type RefreshReason = 'unauthorized' | 'expiring' | 'manual'
+
+// Page → worker. Each carries a MessagePort for the reply.
+export type PageMessage =
+  | (Envelope<'hello'> & {})
+  | (Envelope<'set-token'> & { token: string | null })
+  | (Envelope<'logout'> & {})
+  | (Envelope<'refresh'> & {})
+  | (Envelope<'ensure-fresh'> & {})
+
+// Worker → page.
+export type WorkerMessage =
+  | (Envelope<'state'> & { state: SessionState })
+  | (Envelope<'refresh-request'> & { reason: RefreshReason })
+
+/** Worker's reply to a PageMessage, on its port. */
+export type WorkerReply =
+  | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; ok: true; state: SessionState; token?: string | null }
+  | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; ok: false; error: WireError }
+
+/**
+ * Page's answers to a refresh-request, on its port: an ack as soon as the request
+ * arrives (the tab is alive), then one outcome once getAccessToken settles.
+ */
+export type RefreshAnswer =
+  | (Envelope<'refresh-ack'> & {})
+  | (Envelope<'refresh-result'> & { token: string | null })
+  | (Envelope<'refresh-error'> & { error: WireError })
+
+type Body<M> = M extends Envelope<infer _T> ? Omit<M, keyof Envelope<string>> : never
+type Of<M, T> = Extract<M, { type: T }>
+
+export function message<M extends PageMessage | WorkerMessage | RefreshAnswer, T extends M['type']>(
+  type: T,
+  body: Body<Of<M, T>>,
+): Of<M, T> {
+  return { protocol: PROTOCOL, v: PROTOCOL_VERSION, type, ...body } as unknown as Of<M, T>
+}
+
+export const pageMessage = <T extends PageMessage['type']>(type: T, body: Body<Of<PageMessage, T>>) =>
+  message<PageMessage, T>(type, body)
+export const workerMessage = <T extends WorkerMessage['type']>(type: T, body: Body<Of<WorkerMessage, T>>) =>
+  message<WorkerMessage, T>(type, body)
+export const refreshAnswer = <T extends RefreshAnswer['type']>(type: T, body: Body<Of<RefreshAnswer, T>>) =>
+  message<RefreshAnswer, T>(type, body)
+
+export function okReply(state: SessionState, token?: string | null): WorkerReply {
+  const reply: WorkerReply = { protocol: PROTOCOL, v: PROTOCOL_VERSION, ok: true, state }
+  if (token !== undefined) reply.token = token
+  return reply
+}
+
+export function errorReply(error: WireError): WorkerReply {
+  return { protocol: PROTOCOL, v: PROTOCOL_VERSION, ok: false, error }
+}
+
+// ---- Parsing: every function returns the typed message, or null for anything else.
+
+type Rec = Record<string, unknown>
+
+function envelope(data: unknown): Rec | null {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return null
+  const rec = data as Rec
+  return rec.protocol === PROTOCOL && rec.v === PROTOCOL_VERSION ? rec : null
+}
+
+const isTokenOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string'
+
+function isWireError(value: unknown): value is WireError {
+  if (typeof value !== 'object' || value === null) return false
+  const rec = value as Rec
+  return isErrorCode(rec.code) && typeof rec.message === 'string'
+}
+
+function isClaims(value: unknown): value is JWTPayload | null {
+  return value === null || (typeof value === 'object' && !Array.isArray(value))
+}
+
+function isSessionState(value: unknown): value is SessionState {
+  if (typeof value !== 'object' || value === null) return false
+  const rec = value as Rec
+  return (
+    isClaims(rec.claims) &&
+    typeof rec.hasToken === 'boolean' &&
+    typeof rec.stamp === 'number' &&
+    (rec.cause === 'load' || rec.cause === 'set' || rec.cause === 'refresh' || rec.cause === 'logout')
+  )
+}
+
+export function parsePageMessage(data: unknown): PageMessage | null {
+  const rec = envelope(data)
+  switch (rec?.type) {
+    case 'hello':
+    case 'logout':
+    case 'refresh':
+    case 'ensure-fresh':
+      return rec as unknown as PageMessage
+    case 'set-token':
+      return isTokenOrNull(rec.token) ? (rec as unknown as PageMessage) : null
+    default:
+      return null
+  }
+}
+
+export function parseWorkerMessage(data: unknown): WorkerMessage | null {
+  const rec = envelope(data)
+  switch (rec?.type) {
+    case 'state':
+      return isSessionState(rec.state) ? (rec as unknown as WorkerMessage) : null
+    case 'refresh-request':
+      return rec.reason === 'unauthorized' || rec.reason === 'expiring' || rec.reason === 'manual'
+        ? (rec as unknown as WorkerMessage)
+        : null
+    default:
+      return null
+  }
+}
+
+export function parseWorkerReply(data: unknown): WorkerReply | null {
+  const rec = envelope(data)
+  if (rec?.ok === true) {
+    const tokenOk = rec.token === undefined || isTokenOrNull(rec.token)
+    return isSessionState(rec.state) && tokenOk ? (rec as unknown as WorkerReply) : null
+  }
+  if (rec?.ok === false) return isWireError(rec.error) ? (rec as unknown as WorkerReply) : null
+  return null
+}
+
+export function parseRefreshAnswer(data: unknown): RefreshAnswer | null {
+  const rec = envelope(data)
+  switch (rec?.type) {
+    case 'refresh-ack':
+      return rec as unknown as RefreshAnswer
+    case 'refresh-result':
+      // The token's own validity is the worker's decision; here only its type.
+      return isTokenOrNull(rec.token) ? (rec as unknown as RefreshAnswer) : null
+    case 'refresh-error':
+      return isWireError(rec.error) ? (rec as unknown as RefreshAnswer) : null
+    default:
+      return null
+  }
+}

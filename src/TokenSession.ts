@@ -1,0 +1,151 @@
+import type { JWTPayload } from 'jose'
+import { isBearerToken, assertBearerToken } from '../common/bearerToken.js'
+import { SwBearerError } from '../common/errors.js'
+import { pageMessage, parseWorkerMessage, refreshAnswer, type PageMessage, type SessionState } from '../common/protocol.js'
+import { postToWorker, type Reply } from './postToWorker.js'
+
+/** What the app hands over: its auth SDK's getter. null or undefined means signed out. */
+export type GetAccessToken = () => Promise<string | null | undefined>
+
+export interface TokenChangeDetail {
+  claims: JWTPayload | null
+}
+export interface ErrorDetail {
+  error: unknown
+}
+export interface TokenSessionEventMap {
+  tokenchange: CustomEvent<TokenChangeDetail>
+  logout: CustomEvent<null>
+  error: CustomEvent<ErrorDetail>
+}
+
+// Generous on purpose: a worker serving a storm of 1000 requests answers late, not never.
+const MESSAGE_TIMEOUT_MS = 30_000
+const REFRESH_TIMEOUT_MS = 120_000
+
+/**
+ * This tab's view of the one session the service worker holds for the origin.
+ * Its events fire in every tab, whichever tab or refresh caused the change.
+ */
+export class TokenSession extends EventTarget {
+  #claims: JWTPayload | null = null
+  #hasToken = false
+  #stamp = -1
+  #getAccessToken: GetAccessToken
+  #worker: () => ServiceWorker | null
+  #providerCall: Promise<string | null> | undefined
+
+  /** @internal Made by registerTokenServiceWorker. */
+  constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null) {
+    super()
+    this.#getAccessToken = getAccessToken
+    this.#worker = worker
+  }
+
+  /** The current token's claims, decoded but not verified; null when signed out or opaque. */
+  get claims(): JWTPayload | null {
+    return this.#claims
+  }
+
+  /** Hands a token to the worker; resolves once it is held in memory and IndexedDB. */
+  async setToken(token: string): Promise<void> {
+    assertBearerToken(token)
+    this.applyState((await this.post(pageMessage('set-token', { token }))).state)
+  }
+
+  /**
+   * Runs getAccessToken now, through the worker's single flight (a refresh already
+   * under way in any tab is joined, not repeated), and returns the token it got.
+   */
+  async refresh(): Promise<string | null> {
+    const reply = await this.post(pageMessage('refresh', {}), REFRESH_TIMEOUT_MS)
+    this.applyState(reply.state)
+    return reply.token ?? null
+  }
+
+  /** Clears the token everywhere; a refresh that finishes later is discarded. */
+  async logout(): Promise<void> {
+    this.applyState((await this.post(pageMessage('logout', {}))).state)
+  }
+
+  /** @internal */
+  post(message: PageMessage, timeoutMs = MESSAGE_TIMEOUT_MS): Promise<Reply> {
+    const worker = this.#worker()
+    if (!worker) return Promise.reject(new SwBearerError('registration-failed', 'The service worker is gone'))
+    return postToWorker(worker, message, timeoutMs)
+  }
+
+  /** @internal Listens on navigator.serviceWorker. */
+  readonly receive = (event: MessageEvent): void => {
+    const message = parseWorkerMessage(event.data)
+    if (message?.type === 'state') this.applyState(message.state)
+    else if (message?.type === 'refresh-request' && event.ports[0]) void this.#answerRefresh(event.ports[0])
+  }
+
+  /** @internal A reply and a broadcast may carry the same state: apply each stamp once. */
+  applyState(state: SessionState): void {
+    if (state.stamp <= this.#stamp) return
+    const first = this.#stamp < 0
+    const hadToken = this.#hasToken
+    this.#stamp = state.stamp
+    this.#claims = state.claims
+    this.#hasToken = state.hasToken
+    if (first) return
+    this.dispatchEvent(new CustomEvent('tokenchange', { detail: { claims: state.claims } }))
+    if (!state.hasToken && (hadToken || state.cause === 'logout')) {
+      this.dispatchEvent(new CustomEvent('logout', { detail: null }))
+    }
+  }
+
+  /** @internal Reports a failure without throwing into the app. */
+  reportError(error: unknown): void {
+    this.dispatchEvent(new CustomEvent('error', { detail: { error } }))
+  }
+
+  /** @internal Calls getAccessToken, once at a time per tab. */
+  callProvider(): Promise<string | null> {
+    this.#providerCall ??= (async () => {
+      try {
+        const token = (await this.#getAccessToken()) ?? null
+        if (token !== null && !isBearerToken(token)) assertBearerToken(token)
+        return token
+      } finally {
+        this.#providerCall = undefined
+      }
+    })()
+    return this.#providerCall
+  }
+
+  async #answerRefresh(port: MessagePort): Promise<void> {
+    port.postMessage(refreshAnswer('refresh-ack', {}))
+    try {
+      port.postMessage(refreshAnswer('refresh-result', { token: await this.callProvider() }))
+    } catch (error) {
+      const wire =
+        error instanceof SwBearerError
+          ? error.toWire()
+          : new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`).toWire()
+      port.postMessage(refreshAnswer('refresh-error', { error: wire }))
+      this.reportError(error instanceof SwBearerError ? error : new SwBearerError('provider-failed', 'getAccessToken failed', { cause: error }))
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error
+}
+
+export interface TokenSession {
+  addEventListener<K extends keyof TokenSessionEventMap>(
+    type: K,
+    listener: (this: TokenSession, event: TokenSessionEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void
+  removeEventListener<K extends keyof TokenSessionEventMap>(
+    type: K,
+    listener: (this: TokenSession, event: TokenSessionEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void
+}

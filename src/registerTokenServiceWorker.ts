@@ -1,0 +1,73 @@
+import { SwBearerError } from '../common/errors.js'
+import { pageMessage, type PageMessage } from '../common/protocol.js'
+import { onRefreshMoments } from './refreshTriggers.js'
+import { TokenSession, type GetAccessToken } from './TokenSession.js'
+import { whenActive, whenControlled } from './whenControlled.js'
+
+export interface RegisterOptions {
+  /** The service worker script that calls installTokenInjection. */
+  scriptURL: string | URL
+  scope?: string
+  /** `'module'` for an ES module worker script. */
+  type?: WorkerType
+  /** The auth SDK's refreshing getter; null or undefined means nobody is signed in. */
+  getAccessToken: GetAccessToken
+}
+
+const SETUP_TIMEOUT_MS = 30_000
+
+/**
+ * Registers the worker and resolves once this page is controlled and the worker
+ * holds the token getAccessToken returned, so the very next fetch carries it.
+ *
+ * @example
+ * const session = await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken })
+ * await fetch('https://api.example.com/me') // Authorization: Bearer …
+ */
+export async function registerTokenServiceWorker(options: RegisterOptions): Promise<TokenSession> {
+  if (typeof options?.getAccessToken !== 'function') {
+    throw new TypeError('registerTokenServiceWorker: getAccessToken must be a function')
+  }
+  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator) || !navigator.serviceWorker) {
+    throw new SwBearerError('unsupported', 'Service workers are not available here (an insecure origin or a private window?)')
+  }
+  const container = navigator.serviceWorker
+  let registration: ServiceWorkerRegistration
+  const session = new TokenSession(options.getAccessToken, () => container.controller ?? registration?.active ?? null)
+  // Listen before registering: the worker may ask this tab to refresh at any time.
+  container.addEventListener('message', session.receive)
+  container.startMessages()
+
+  try {
+    registration = await container.register(options.scriptURL, {
+      ...(options.scope === undefined ? {} : { scope: options.scope }),
+      ...(options.type === undefined ? {} : { type: options.type }),
+    })
+    const active = await whenActive(registration, SETUP_TIMEOUT_MS)
+    await whenControlled(() => active.postMessage(pageMessage('hello', {})), SETUP_TIMEOUT_MS)
+  } catch (error) {
+    container.removeEventListener('message', session.receive)
+    throw error instanceof SwBearerError
+      ? error
+      : new SwBearerError('registration-failed', `Service worker registration failed: ${String(error)}`, { cause: error })
+  }
+
+  let failure: unknown
+  let handOver: PageMessage = pageMessage('hello', {})
+  try {
+    const token = await session.callProvider()
+    handOver = pageMessage('set-token', { token })
+  } catch (error) {
+    // Keep whatever token the worker holds; the app hears about it as an `error` event.
+    failure = error
+  }
+  session.applyState((await session.post(handOver)).state)
+
+  onRefreshMoments(() => void session.post(pageMessage('ensure-fresh', {})).catch(() => {}))
+  if (failure !== undefined) {
+    // After the caller's `await` has had its chance to add listeners.
+    setTimeout(() => session.reportError(failure))
+  }
+  return session
+}
+

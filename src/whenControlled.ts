@@ -1,0 +1,56 @@
+import { SwBearerError } from '../common/errors.js'
+
+/** Resolves with the registration's worker once it is activated. */
+export function whenActive(registration: ServiceWorkerRegistration, timeoutMs: number): Promise<ServiceWorker> {
+  const worker = registration.installing ?? registration.waiting ?? registration.active
+  if (!worker) return Promise.reject(new SwBearerError('registration-failed', 'The registration has no service worker'))
+  if (worker.state === 'activated') return Promise.resolve(worker)
+  return bounded(timeoutMs, 'activate', (resolve, reject) => {
+    const onState = () => {
+      if (worker.state === 'activated') resolve(worker)
+      if (worker.state === 'redundant') {
+        // Replaced by a newer version while installing: follow that one.
+        const next = registration.installing ?? registration.waiting ?? registration.active
+        if (next && next !== worker) whenActive(registration, timeoutMs).then(resolve, reject)
+        else reject(new SwBearerError('registration-failed', 'The service worker became redundant while installing'))
+      }
+    }
+    worker.addEventListener('statechange', onState)
+    return () => worker.removeEventListener('statechange', onState)
+  })
+}
+
+/**
+ * Resolves once this page is controlled. `claim` asks the active worker to claim
+ * us: a hard reload leaves a page uncontrolled even though a worker is active.
+ */
+export function whenControlled(claim: () => void, timeoutMs: number): Promise<ServiceWorker> {
+  const container = navigator.serviceWorker
+  if (container.controller) return Promise.resolve(container.controller)
+  return bounded(timeoutMs, 'control this page', (resolve) => {
+    const onChange = () => container.controller && resolve(container.controller)
+    container.addEventListener('controllerchange', onChange)
+    claim()
+    return () => container.removeEventListener('controllerchange', onChange)
+  })
+}
+
+function bounded<T>(
+  timeoutMs: number,
+  what: string,
+  start: (resolve: (value: T) => void, reject: (error: unknown) => void) => () => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let stop = () => {}
+    const timer = setTimeout(() => {
+      stop()
+      reject(new SwBearerError('registration-failed', `The service worker did not ${what} within ${timeoutMs} ms`))
+    }, timeoutMs)
+    const settle = <A>(fn: (arg: A) => void) => (arg: A) => {
+      clearTimeout(timer)
+      stop()
+      fn(arg)
+    }
+    stop = start(settle(resolve), settle(reject))
+  })
+}

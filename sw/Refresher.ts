@@ -1,0 +1,105 @@
+/// <reference lib="webworker" />
+import { isBearerToken } from '../common/bearerToken.js'
+import type { RefreshReason } from '../common/protocol.js'
+import { askClient, type Answer } from './askClient.js'
+import { Backoff } from './Backoff.js'
+import type { TokenState } from './TokenState.js'
+
+declare const self: ServiceWorkerGlobalScope
+
+/**
+ * - refreshed: a new token is held
+ * - logged-out: the provider said nobody is signed in (or nobody was)
+ * - failed: no tab could refresh, the provider threw, or we are backing off
+ * - discarded: a set or logout happened meanwhile and wins over this refresh
+ */
+export type RefreshOutcome = 'refreshed' | 'logged-out' | 'failed' | 'discarded'
+
+export interface RefreshRequest {
+  /** The tab whose request needs the token: asked first, since it is surely alive. */
+  clientId?: string | undefined
+  reason: RefreshReason
+  /** A person asked (session.refresh()): runs even when logged out or backing off. */
+  force?: boolean
+}
+
+export interface RefresherDeps {
+  timeoutMs: number
+  ask?: (client: Client, reason: RefreshReason, timeoutMs: number) => Promise<Answer>
+  windows?: () => Promise<readonly WindowClient[]>
+  backoff?: Backoff
+}
+
+/**
+ * One refresh at a time for the whole origin. The worker serves every tab, so
+ * this single flight is what makes N concurrent 401s in M tabs cost one call to
+ * the provider.
+ */
+export class Refresher {
+  readonly backoff: Backoff
+  #flight: Promise<RefreshOutcome> | undefined
+  #state: TokenState
+  #timeoutMs: number
+  #ask: NonNullable<RefresherDeps['ask']>
+  #windows: NonNullable<RefresherDeps['windows']>
+
+  constructor(state: TokenState, deps: RefresherDeps) {
+    this.#state = state
+    this.#timeoutMs = deps.timeoutMs
+    this.#ask = deps.ask ?? askClient
+    this.#windows = deps.windows ?? (() => self.clients.matchAll({ type: 'window', includeUncontrolled: true }))
+    this.backoff = deps.backoff ?? new Backoff()
+  }
+
+  /** The refresh under way, if any: requests that need a token wait for it. */
+  get inFlight(): Promise<RefreshOutcome> | undefined {
+    return this.#flight
+  }
+
+  run(request: RefreshRequest): Promise<RefreshOutcome> {
+    if (this.#flight) return this.#flight
+    if (!request.force) {
+      // After a logout nobody calls the provider until a token is set again.
+      if (this.#state.token === null) return Promise.resolve('logged-out')
+      if (!this.backoff.ready()) return Promise.resolve('failed')
+    }
+    const flight = this.#fly(request).finally(() => {
+      if (this.#flight === flight) this.#flight = undefined
+    })
+    this.#flight = flight
+    return flight
+  }
+
+  async #fly(request: RefreshRequest): Promise<RefreshOutcome> {
+    const generation = this.#state.generation
+    const answer = await this.#askTabs(request)
+    if (this.#state.generation !== generation) return 'discarded'
+    if (answer.kind === 'token' && answer.token === null) {
+      this.backoff.succeed()
+      await this.#state.set(null, 'logout', true)
+      return 'logged-out'
+    }
+    if (answer.kind === 'token' && isBearerToken(answer.token)) {
+      this.backoff.succeed()
+      await this.#state.set(answer.token, 'refresh', false)
+      return 'refreshed'
+    }
+    this.backoff.fail()
+    return 'failed'
+  }
+
+  async #askTabs({ clientId, reason }: RefreshRequest): Promise<Answer> {
+    for (const client of rank(await this.#windows(), clientId)) {
+      const answer = await this.#ask(client, reason, this.#timeoutMs)
+      if (answer.kind !== 'gone') return answer
+    }
+    return { kind: 'gone' }
+  }
+}
+
+/** The requesting tab first, then focused, then visible, then the rest. */
+function rank(windows: readonly WindowClient[], clientId: string | undefined): WindowClient[] {
+  const score = (c: WindowClient) =>
+    (c.id === clientId ? 4 : 0) + (c.focused ? 2 : 0) + (c.visibilityState === 'visible' ? 1 : 0)
+  return [...windows].sort((a, b) => score(b) - score(a))
+}

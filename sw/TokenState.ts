@@ -1,0 +1,82 @@
+import type { JWTPayload } from 'jose'
+import type { SessionState, StateCause } from '../common/protocol.js'
+import { readClaims } from './claims.js'
+import { readToken, writeToken } from './tokenStore.js'
+
+/**
+ * The one token, kept in memory for the hot path and mirrored to IndexedDB so a
+ * restarted worker picks it up. Everything the fetch path reads is a field: no
+ * IndexedDB, no parsing per request.
+ */
+export class TokenState {
+  token: string | null = null
+  /** `Bearer <token>`, built once per token rather than once per request. */
+  header: string | null = null
+  claims: JWTPayload | null = null
+  /** Bumped by every explicit set or logout: a refresh started before one must not overwrite it. */
+  generation = 0
+  #stamp = 0
+  #loaded = false
+  #loading: Promise<void> | undefined
+  #onChange: (state: SessionState) => void
+
+  constructor(onChange: (state: SessionState) => void) {
+    this.#onChange = onChange
+  }
+
+  get loaded(): boolean {
+    return this.#loaded
+  }
+
+  /** Reads IndexedDB once per worker lifetime. */
+  load(): Promise<void> {
+    this.#loading ??= readToken().then(
+      ({ token, stamp }) => {
+        this.#stamp = Math.max(this.#stamp, stamp)
+        if (!this.#loaded && token) this.#hold(token.token)
+        this.#loaded = true
+      },
+      () => {
+        // A broken database must not break requests: run from memory only.
+        this.#loaded = true
+      },
+    )
+    return this.#loading
+  }
+
+  /** Seconds until `exp`, or Infinity for opaque tokens and JWTs without one. */
+  secondsLeft(nowMs = Date.now()): number {
+    const exp = this.claims?.exp
+    return typeof exp === 'number' ? exp - nowMs / 1000 : Infinity
+  }
+
+  snapshot(cause: StateCause): SessionState {
+    return { claims: this.claims, hasToken: this.token !== null, stamp: this.#stamp, cause }
+  }
+
+  /**
+   * Replaces the token in memory at once, then in IndexedDB, then tells every tab.
+   * `explicit` marks a set or logout a person asked for, which outranks any refresh
+   * still in flight.
+   */
+  async set(token: string | null, cause: StateCause, explicit: boolean): Promise<SessionState> {
+    await this.load()
+    if (explicit) this.generation++
+    this.#hold(token)
+    this.#stamp = Math.max(Date.now(), this.#stamp + 1)
+    const state = this.snapshot(cause)
+    try {
+      await writeToken(token, state.stamp)
+    } catch {
+      // Memory still holds it; the next successful write will persist it.
+    }
+    this.#onChange(state)
+    return state
+  }
+
+  #hold(token: string | null): void {
+    this.token = token
+    this.header = token === null ? null : `Bearer ${token}`
+    this.claims = token === null ? null : readClaims(token)
+  }
+}

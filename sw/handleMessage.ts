@@ -1,0 +1,60 @@
+/// <reference lib="webworker" />
+import { assertBearerToken } from '../common/bearerToken.js'
+import { isSwBearerError, SwBearerError } from '../common/errors.js'
+import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
+import type { Refresher } from './Refresher.js'
+import type { TokenState } from './TokenState.js'
+
+declare const self: ServiceWorkerGlobalScope
+
+export interface MessageContext {
+  state: TokenState
+  refresher: Refresher
+  leewaySeconds: number
+}
+
+/**
+ * Answers one page message. Whatever does not parse is dropped without a reply:
+ * the worker's state can only change through the few messages below, and none
+ * of them can touch the origin list.
+ */
+export function handleMessage(event: ExtendableMessageEvent, context: MessageContext): void {
+  const message = parsePageMessage(event.data)
+  const source = event.source
+  if (!message || !source || !('id' in source)) return
+  const port = event.ports[0]
+  event.waitUntil(
+    answer(message, source.id, context).then(
+      (reply) => port?.postMessage(reply),
+      (error: unknown) => {
+        const wire = isSwBearerError(error) ? error.toWire() : { code: 'provider-failed' as const, message: String(error) }
+        port?.postMessage(errorReply(wire))
+      },
+    ),
+  )
+}
+
+async function answer(message: PageMessage, clientId: string, { state, refresher, leewaySeconds }: MessageContext): Promise<WorkerReply> {
+  await state.load()
+  switch (message.type) {
+    case 'hello':
+      // A hard reload leaves the page uncontrolled until the worker claims it.
+      await self.clients.claim()
+      return okReply(state.snapshot('load'))
+    case 'set-token':
+      if (message.token !== null) assertBearerToken(message.token)
+      return okReply(await state.set(message.token, message.token === null ? 'logout' : 'set', true))
+    case 'logout':
+      return okReply(await state.set(null, 'logout', true))
+    case 'refresh': {
+      const outcome = await refresher.run({ clientId, reason: 'manual', force: true })
+      if (outcome === 'failed') throw new SwBearerError('provider-failed', 'The refresh failed; the current token is kept')
+      return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), state.token)
+    }
+    case 'ensure-fresh':
+      if (state.token !== null && state.secondsLeft() <= leewaySeconds) {
+        await refresher.run({ clientId, reason: 'expiring' })
+      }
+      return okReply(state.snapshot('load'))
+  }
+}

@@ -1,0 +1,77 @@
+/// <reference lib="webworker" />
+import { Route, Router } from 'workbox-routing'
+import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
+import { authorizedFetch } from './authorizedFetch.js'
+import { broadcastState } from './broadcast.js'
+import { handleMessage } from './handleMessage.js'
+import { parseOrigins } from './origins.js'
+import { Refresher } from './Refresher.js'
+import { TokenState } from './TokenState.js'
+
+declare const self: ServiceWorkerGlobalScope
+
+export interface TokenInjectionOptions {
+  /** Exact origins (scheme, host, port) that receive the token, e.g. `https://api.example.com`. */
+  apiOrigins: readonly string[]
+  /** How long a tab may take to acknowledge a refresh request, and then to finish it. */
+  refreshTimeoutMs?: number
+  /** JWTs expiring within this many seconds are refreshed before they are sent. */
+  refreshLeewaySeconds?: number
+}
+
+// Every method workbox-routing can route; it routes only GET unless told.
+const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
+
+/**
+ * Call once, synchronously, at the top level of the service worker script: the
+ * browser only dispatches events to listeners added during that first run.
+ *
+ * @example
+ * // sw.ts
+ * import { installTokenInjection } from 'sw-bearer/sw'
+ * installTokenInjection({ apiOrigins: ['https://api.example.com'] })
+ */
+export function installTokenInjection(options: TokenInjectionOptions): void {
+  const origins = parseOrigins(options.apiOrigins)
+  const refreshTimeoutMs = positive(options.refreshTimeoutMs ?? 10_000, 'refreshTimeoutMs')
+  const leewaySeconds = positive(options.refreshLeewaySeconds ?? 30, 'refreshLeewaySeconds')
+
+  const state = new TokenState((next) => void broadcastState(next))
+  const refresher = new Refresher(state, { timeoutMs: refreshTimeoutMs })
+  const send = authorizedFetch({ state, refresher, leewaySeconds })
+  // Start reading IndexedDB now, so the first request after a restart rarely waits.
+  void state.load()
+
+  self.addEventListener('install', () => void self.skipWaiting())
+  self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))
+  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, leewaySeconds }))
+
+  const router = new Router()
+  const handler = ({ request, event }: { request: Request; event: ExtendableEvent }) =>
+    send(request, (event as FetchEvent).clientId || undefined)
+  for (const method of METHODS) {
+    router.registerRoute(new Route(({ url, request }) => isForApi(url, request, origins), handler, method))
+  }
+  router.addFetchListener()
+}
+
+/**
+ * Exact origin match only. Navigations, requests that already carry Authorization
+ * and `no-cors` requests (the browser would drop the header there anyway) are left
+ * to the browser untouched.
+ */
+function isForApi(url: URL, request: Request, origins: ReadonlySet<string>): boolean {
+  return (
+    origins.has(url.origin) &&
+    request.mode !== 'navigate' &&
+    request.mode !== 'no-cors' &&
+    !request.headers.has('authorization')
+  )
+}
+
+function positive(value: number, name: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new TypeError(`installTokenInjection: ${name} must be a positive number`)
+  }
+  return value
+}
