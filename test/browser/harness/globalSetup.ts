@@ -1,0 +1,5 @@
+import { bundleLibrary } from './bundle.js'
+
+export default async function setup(): Promise<void> {
+  await bundleLibrary()
+}
