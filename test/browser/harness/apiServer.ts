@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { decodeJwt } from 'jose'
+import { serve, type Served } from './httpServer.js'
+
+export interface Hit {
+  method: string
+  host: string
+  path: string
+  /** The `id` query parameter tests put on each request, to count its sends. */
+  id: string | null
+  authorization: string | undefined
+  contentType: string | undefined
+  body: Buffer
+}
+
+export interface ApiServer extends Served {
+  hits: Hit[]
+  /** Requests that carried a token, whatever the host they were addressed to. */
+  withToken(): Hit[]
+  sends(id: string): Hit[]
+  /** Stop answering: the socket is destroyed so the page sees a network error. */
+  down: boolean
+}
+
+/**
+ * A CORS API that records every request. `accepts(token)` decides its 401s.
+ * Routes: /echo, /auth (401 unless accepted), /always401, /redirect?to=URL, /slow?ms=N.
+ */
+export async function startApi(accepts: (token: string) => boolean): Promise<ApiServer> {
+  const hits: Hit[] = []
+  const api = {
+    hits,
+    down: false,
+    withToken: () => hits.filter((h) => h.authorization !== undefined),
+    sends: (id: string) => hits.filter((h) => h.id === id && h.method !== 'OPTIONS'),
+  } as ApiServer
+  const served = await serve(async (req, res, body) => {
+    if (api.down) return void req.socket.destroy()
+    const url = new URL(req.url ?? '/', 'http://x')
+    allowCors(req, res)
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end()
+    const authorization = req.headers.authorization
+    hits.push({
+      method: req.method ?? '',
+      host: req.headers.host ?? '',
+      path: url.pathname,
+      id: url.searchParams.get('id'),
+      authorization,
+      contentType: req.headers['content-type'],
+      body,
+    })
+    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined
+    switch (url.pathname) {
+      case '/auth':
+        if (token && accepts(token) && !expired(token)) return json(res, 200, { ok: true })
+        res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"')
+        return json(res, 401, { ok: false })
+      case '/always401':
+        return json(res, 401, { ok: false })
+      case '/redirect':
+        res.writeHead(302, { Location: url.searchParams.get('to') ?? '/' })
+        return void res.end()
+      case '/slow':
+        await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms') ?? 1000)))
+        return json(res, 200, { ok: true })
+      default:
+        return json(res, 200, {
+          method: req.method,
+          authorization: authorization ?? null,
+          contentType: req.headers['content-type'] ?? null,
+          bodyBase64: body.toString('base64'),
+        })
+    }
+  })
+  return Object.assign(api, served)
+}
+
+function expired(token: string): boolean {
+  try {
+    const { exp } = decodeJwt(token)
+    return typeof exp === 'number' && exp * 1000 < Date.now()
+  } catch {
+    return false // opaque: the valid set decides
+  }
+}
+
+function allowCors(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*')
+  res.setHeader('Access-Control-Allow-Credentials', 'true')
+  res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Test')
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, PATCH, DELETE')
+  res.setHeader('Access-Control-Max-Age', '600')
+  res.setHeader('Vary', 'Origin')
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+  res.end(JSON.stringify(body))
+}

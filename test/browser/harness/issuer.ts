@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto'
+import { SignJWT } from 'jose'
+
+export type ProviderMode = 'ok' | 'null' | 'throw' | 'hang' | 'expired' | 'same' | 'non-string' | 'opaque'
+
+const KEY = new TextEncoder().encode('test-only-signing-key-not-a-secret')
+
+/**
+ * Plays the auth provider behind a page's getAccessToken: mints tokens, counts
+ * calls, and misbehaves on demand. The API accepts exactly the tokens in `valid`.
+ */
+export class Issuer {
+  mode: ProviderMode = 'ok'
+  lifetimeSeconds = 3600
+  /** Extra latency on each provider call. */
+  delayMs = 0
+  calls = 0
+  readonly valid = new Set<string>()
+  readonly issued: string[] = []
+  #hanging: Array<() => void> = []
+
+  reset(): void {
+    this.mode = 'ok'
+    this.lifetimeSeconds = 3600
+    this.delayMs = 0
+    this.calls = 0
+    this.valid.clear()
+    this.issued.length = 0
+    this.releaseHanging()
+  }
+
+  /** Revokes every token issued so far: the next API call with one gets a 401. */
+  revokeAll(): void {
+    this.valid.clear()
+  }
+
+  releaseHanging(): void {
+    for (const release of this.#hanging.splice(0)) release()
+  }
+
+  async mint(lifetimeSeconds = this.lifetimeSeconds): Promise<string> {
+    const now = Math.floor(Date.now() / 1000)
+    const token = await new SignJWT({ sid: `s-${randomBytes(4).toString('hex')}` })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject('user-1')
+      .setIssuer('test-issuer')
+      .setAudience('test-api')
+      .setIssuedAt(now)
+      .setExpirationTime(now + lifetimeSeconds)
+      .setJti(randomBytes(8).toString('hex'))
+      .sign(KEY)
+    return this.#keep(token)
+  }
+
+  mintOpaque(): string {
+    return this.#keep(`opaque_${randomBytes(24).toString('base64url')}`)
+  }
+
+  /** The provider's answer for one getAccessToken call: JSON body and status. */
+  async answer(): Promise<{ status: number; body: unknown }> {
+    this.calls++
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs))
+    switch (this.mode) {
+      case 'hang':
+        await new Promise<void>((release) => this.#hanging.push(release))
+        return { status: 503, body: { error: 'released' } }
+      case 'null':
+        return { status: 200, body: { token: null } }
+      case 'throw':
+        return { status: 500, body: { error: 'provider down' } }
+      case 'non-string':
+        return { status: 200, body: { token: 42 } }
+      case 'expired':
+        return { status: 200, body: { token: await this.mint(-60) } }
+      case 'same':
+        return { status: 200, body: { token: this.issued.at(-1) ?? (await this.mint()) } }
+      case 'opaque':
+        return { status: 200, body: { token: this.mintOpaque() } }
+      default:
+        return { status: 200, body: { token: await this.mint() } }
+    }
+  }
+
+  #keep(token: string): string {
+    this.valid.add(token)
+    this.issued.push(token)
+    return token
+  }
+}

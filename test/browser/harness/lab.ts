@@ -1,0 +1,129 @@
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { startApi, type ApiServer } from './apiServer.js'
+import { launchChromium } from './browser.js'
+import { BUILD_DIR } from './bundle.js'
+import { serve, type Served } from './httpServer.js'
+import { Issuer } from './issuer.js'
+import { APP_JS, PAGE_HTML } from './pageApp.js'
+
+export interface SwOptions {
+  apiOrigins: string[]
+  refreshTimeoutMs?: number
+  refreshLeewaySeconds?: number
+}
+
+/**
+ * One browser, a page origin (localhost), an API origin and an unlisted origin
+ * (127.0.0.1, other ports), and an issuer behind the page's getAccessToken.
+ * Each test takes fresh browser contexts, so registrations and storage never leak.
+ */
+export class Lab {
+  swOptions: SwOptions
+  /** Changes the worker script's bytes, so the browser sees a new version. */
+  swVersion = 1
+  #contexts: BrowserContext[] = []
+
+  private constructor(
+    readonly issuer: Issuer,
+    readonly browser: Browser,
+    readonly pageServer: Served,
+    readonly api: ApiServer,
+    readonly other: ApiServer,
+  ) {
+    this.swOptions = this.defaultSwOptions()
+  }
+
+  defaultSwOptions(): SwOptions {
+    return { apiOrigins: [this.apiOrigin], refreshTimeoutMs: 5000 }
+  }
+
+  get pageOrigin(): string {
+    return `http://localhost:${this.pageServer.port}`
+  }
+  get apiOrigin(): string {
+    return `http://127.0.0.1:${this.api.port}`
+  }
+  get otherOrigin(): string {
+    return `http://127.0.0.1:${this.other.port}`
+  }
+
+  static async start(): Promise<Lab> {
+    const issuer = new Issuer()
+    const accepts = (token: string) => issuer.valid.has(token)
+    const [browser, api, other] = await Promise.all([launchChromium(), startApi(accepts), startApi(accepts)])
+    const built = new Map<string, Buffer>()
+    for (const name of await readdir(BUILD_DIR)) built.set(`/${name}`, await readFile(join(BUILD_DIR, name)))
+    let lab: Lab | undefined
+    const pageServer = await serve(async (req, res) => {
+      const path = new URL(req.url ?? '/', 'http://x').pathname
+      const js = { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }
+      if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
+      if (path === '/app.js') return void res.writeHead(200, js).end(APP_JS)
+      if (built.has(path)) return void res.writeHead(200, js).end(built.get(path))
+      if (path === '/sw.js') {
+        const source = `import { installTokenInjection } from '/sw-lib.js'\n// version ${lab!.swVersion}\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
+        return void res.writeHead(200, js).end(source)
+      }
+      if (path === '/token') {
+        const { status, body } = await lab!.issuer.answer()
+        return void res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body))
+      }
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('asset')
+    })
+    lab = new Lab(issuer, browser, pageServer, api, other)
+    return lab
+  }
+
+  /** Back to a clean slate between tests. */
+  async reset(): Promise<void> {
+    await Promise.all(this.#contexts.splice(0).map((c) => c.close().catch(() => {})))
+    this.issuer.reset()
+    this.api.hits.length = 0
+    this.other.hits.length = 0
+    this.api.down = false
+    this.swOptions = this.defaultSwOptions()
+    this.swVersion = 1
+  }
+
+  async context(): Promise<BrowserContext> {
+    const context = await this.browser.newContext()
+    this.#contexts.push(context)
+    return context
+  }
+
+  /** A tab on the page origin, its app loaded but not registered. */
+  async tab(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage()
+    if (process.env.LAB_DEBUG) {
+      page.on('console', (m) => console.log(`[page] ${m.text()}`))
+      page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`))
+    }
+    await page.goto(`${this.pageOrigin}/`)
+    await page.waitForFunction(() => 'register' in window)
+    return page
+  }
+
+  /** A tab whose session is registered: the next fetch carries the token. */
+  async signedInTab(context: BrowserContext): Promise<Page> {
+    const page = await this.tab(context)
+    await page.evaluate(() => (window as any).register())
+    return page
+  }
+
+  /** What the browser does to idle workers, on demand: module state is gone, IndexedDB stays. */
+  async stopWorkers(page: Page): Promise<void> {
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('ServiceWorker.enable')
+    await cdp.send('ServiceWorker.stopAllWorkers')
+    await cdp.detach()
+  }
+
+  async close(): Promise<void> {
+    await this.reset()
+    this.issuer.releaseHanging()
+    await this.browser.close()
+    await Promise.all([this.pageServer.close(), this.api.close(), this.other.close()])
+  }
+}

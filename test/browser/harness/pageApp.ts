@@ -1,0 +1,50 @@
+/**
+ * The test page's own script, served as /app.js: a tiny app that registers the
+ * worker the way a user's app would and exposes a few helpers to the tests.
+ */
+export const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>sw-bearer test page</title>
+<script type="module" src="/app.js"></script><body>test page</body>`
+
+export const APP_JS = `
+import * as lib from '/page.js'
+window.lib = lib
+window.events = []
+window.providerCalls = 0
+async function getAccessToken() {
+  window.providerCalls++
+  const response = await fetch('/token', { cache: 'no-store' })
+  if (!response.ok) throw new Error('provider answered ' + response.status)
+  return (await response.json()).token
+}
+window.register = async (extra = {}) => {
+  const session = await lib.registerTokenServiceWorker({ scriptURL: '/sw.js', type: 'module', getAccessToken, ...extra })
+  for (const type of ['tokenchange', 'logout', 'error']) {
+    session.addEventListener(type, (event) => window.events.push({
+      type,
+      claims: event.detail && 'claims' in event.detail ? event.detail.claims : undefined,
+      code: event.detail && event.detail.error ? event.detail.error.code ?? String(event.detail.error) : undefined,
+    }))
+  }
+  window.session = session
+  return { claims: session.claims, controlled: !!navigator.serviceWorker.controller }
+}
+window.call = async (url, init) => {
+  try {
+    const response = await fetch(url, init)
+    return { status: response.status, body: await response.text() }
+  } catch (error) {
+    return { status: 0, error: String(error) }
+  }
+}
+window.callMany = (urls, init) => Promise.all(urls.map((url) => window.call(url, init)))
+window.xhr = (url, method = 'GET', body = null) => new Promise((resolve) => {
+  const request = new XMLHttpRequest()
+  request.open(method, url)
+  request.onload = () => resolve({ status: request.status, body: request.responseText })
+  request.onerror = () => resolve({ status: 0, error: 'network error' })
+  request.send(body)
+})
+window.swError = async (promise) => {
+  try { await promise; return null } catch (error) { return { name: error.name, code: error.code, message: error.message } }
+}
+`
