@@ -9,6 +9,7 @@ export interface Hit {
   /** The `id` query parameter tests put on each request, to count its sends. */
   id: string | null
   authorization: string | undefined
+  cookie: string | undefined
   contentType: string | undefined
   body: Buffer
 }
@@ -46,6 +47,7 @@ export async function startApi(accepts: (token: string) => boolean): Promise<Api
       path: url.pathname,
       id: url.searchParams.get('id'),
       authorization,
+      cookie: req.headers.cookie,
       contentType: req.headers['content-type'],
       body,
     })

@@ -1,0 +1,39 @@
+/**
+ * @typedef {'login' | 'token' | 'signed-out' | 'injected' | 'unauthorized' | 'retry' | 'revoke' | 'logout'} ActivityKind
+ * @typedef {{ seq: number, at: number, source: 'issuer' | 'api', kind: ActivityKind, text: string }} ActivityEvent
+ * @typedef {{ providerCalls: number, tokensMinted: number, apiRequests: number, injected: number, unauthorized: number, retries: number }} Counters
+ */
+
+const KEEP = 200
+
+/**
+ * What the issuer and the API saw, as the page's live log shows it. The service
+ * worker itself is not instrumented: everything here is observed from the outside,
+ * at the two servers a real deployment would have.
+ */
+export class Activity {
+  /** @type {ActivityEvent[]} */
+  #events = []
+  #seq = 0
+  /** @type {Counters} */
+  counters = { providerCalls: 0, tokensMinted: 0, apiRequests: 0, injected: 0, unauthorized: 0, retries: 0 }
+
+  /**
+   * @param {ActivityEvent['source']} source
+   * @param {ActivityKind} kind
+   * @param {string} text
+   */
+  add(source, kind, text) {
+    this.#events.push({ seq: ++this.#seq, at: Date.now(), source, kind, text })
+    if (this.#events.length > KEEP) this.#events.splice(0, this.#events.length - KEEP)
+  }
+
+  /**
+   * Events after `seq`; without one, the most recent few, so a new tab has context.
+   * @param {number | undefined} seq
+   */
+  since(seq, recent = 12) {
+    const events = seq === undefined ? this.#events.slice(-recent) : this.#events.filter((e) => e.seq > seq)
+    return { seq: this.#seq, events, counters: { ...this.counters } }
+  }
+}
