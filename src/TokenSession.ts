@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose'
-import { isBearerToken, assertBearerToken } from '../common/bearerToken.js'
+import { assertBearerToken } from '../common/bearerToken.js'
 import { SwBearerError } from '../common/errors.js'
 import { pageMessage, parseWorkerMessage, refreshAnswer, type PageMessage, type SessionState } from '../common/protocol.js'
 import { postToWorker, type Reply } from './postToWorker.js'
@@ -102,16 +102,22 @@ export class TokenSession extends EventTarget {
     this.dispatchEvent(new CustomEvent('error', { detail: { error } }))
   }
 
-  /** @internal Calls getAccessToken, once at a time per tab. */
+  /**
+   * @internal Calls getAccessToken, once at a time per tab. Failures come out as
+   * `provider-failed` (the SDK's error as `cause`) or `invalid-token`.
+   */
   callProvider(): Promise<string | null> {
     this.#providerCall ??= (async () => {
+      let token: unknown
       try {
-        const token = (await this.#getAccessToken()) ?? null
-        if (token !== null && !isBearerToken(token)) assertBearerToken(token)
-        return token
+        token = (await this.#getAccessToken()) ?? null
+      } catch (error) {
+        throw new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`, { cause: error })
       } finally {
         this.#providerCall = undefined
       }
+      if (token !== null) assertBearerToken(token)
+      return token as string | null
     })()
     return this.#providerCall
   }
@@ -121,12 +127,9 @@ export class TokenSession extends EventTarget {
     try {
       port.postMessage(refreshAnswer('refresh-result', { token: await this.callProvider() }))
     } catch (error) {
-      const wire =
-        error instanceof SwBearerError
-          ? error.toWire()
-          : new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`).toWire()
-      port.postMessage(refreshAnswer('refresh-error', { error: wire }))
-      this.reportError(error instanceof SwBearerError ? error : new SwBearerError('provider-failed', 'getAccessToken failed', { cause: error }))
+      const failure = error as SwBearerError
+      port.postMessage(refreshAnswer('refresh-error', { error: failure.toWire() }))
+      this.reportError(failure)
     }
   }
 }

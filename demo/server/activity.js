@@ -17,6 +17,12 @@ export class Activity {
   #seq = 0
   /** @type {Counters} */
   counters = { providerCalls: 0, tokensMinted: 0, apiRequests: 0, injected: 0, unauthorized: 0, retries: 0 }
+  #onEvent
+
+  /** @param {(event: ActivityEvent) => void} [onEvent] also told about each event, e.g. to print it */
+  constructor(onEvent = () => {}) {
+    this.#onEvent = onEvent
+  }
 
   /**
    * @param {ActivityEvent['source']} source
@@ -24,7 +30,9 @@ export class Activity {
    * @param {string} text
    */
   add(source, kind, text) {
-    this.#events.push({ seq: ++this.#seq, at: Date.now(), source, kind, text })
+    const event = { seq: ++this.#seq, at: Date.now(), source, kind, text }
+    this.#events.push(event)
+    this.#onEvent(event)
     if (this.#events.length > KEEP) this.#events.splice(0, this.#events.length - KEEP)
   }
 

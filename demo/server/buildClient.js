@@ -1,0 +1,50 @@
+import { fileURLToPath } from 'node:url'
+import { build } from 'vite'
+
+const WEB = fileURLToPath(new URL('../web/', import.meta.url))
+
+/**
+ * Builds the page and the service worker in memory with the demo's API origin
+ * baked in: the worker's origin list must be fixed in its script, never taken
+ * from a message. Returns the files by URL path.
+ *
+ * @param {{ apiURL: string, tokenFormat: 'jwt' | 'opaque' }} options
+ * @returns {Promise<Map<string, { body: string | Uint8Array, type: string }>>}
+ */
+export async function buildClient({ apiURL, tokenFormat }) {
+  const define = {
+    __JOTTER_API__: JSON.stringify(apiURL),
+    __JOTTER_TOKEN_FORMAT__: JSON.stringify(tokenFormat),
+    // workbox reads this to drop its development-only logging.
+    'process.env.NODE_ENV': JSON.stringify('production'),
+  }
+  const common = { configFile: false, root: WEB, logLevel: 'warn', define, clearScreen: false }
+  const results = await Promise.all([
+    build({ ...common, build: { write: false, target: 'es2022', modulePreload: false } }),
+    // A classic script, so the demo also runs where module workers are new (Firefox).
+    build({
+      ...common,
+      build: {
+        write: false,
+        target: 'es2022',
+        rollupOptions: { input: `${WEB}sw.ts`, output: { format: 'iife', entryFileNames: 'sw.js' } },
+      },
+    }),
+  ])
+  const files = new Map()
+  for (const result of results.flat()) {
+    for (const file of /** @type {import('vite').Rollup.RollupOutput} */ (result).output) {
+      const body = file.type === 'chunk' ? file.code : file.source
+      files.set(`/${file.fileName}`, { body, type: typeOf(file.fileName) })
+    }
+  }
+  return files
+}
+
+function typeOf(name) {
+  if (name.endsWith('.html')) return 'text/html; charset=utf-8'
+  if (name.endsWith('.js')) return 'text/javascript; charset=utf-8'
+  if (name.endsWith('.css')) return 'text/css; charset=utf-8'
+  if (name.endsWith('.svg')) return 'image/svg+xml'
+  return 'application/octet-stream'
+}

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { Lab } from './harness/lab.js'
+
+let lab: Lab
+beforeAll(async () => {
+  lab = await Lab.start()
+})
+afterAll(() => lab?.close())
+beforeEach(() => lab.reset())
+
+const authorizationSeen = async (page: Page, id: string): Promise<string | null> => {
+  await page.evaluate((url) => (window as any).call(url), `${lab.apiOrigin}/echo?id=${id}`)
+  return lab.api.sends(id)[0]?.authorization ?? null
+}
+const swError = (page: Page, script: string) =>
+  page.evaluate((source) => (window as any).swError(new Function(`return ${source}`)()), script)
+
+describe('registerTokenServiceWorker', () => {
+  it('resolves controlled, with claims, and the very next fetch is injected', async () => {
+    const page = await lab.tab(await lab.context())
+    const { claims, controlled } = await page.evaluate(() => (window as any).register())
+    expect(controlled).toBe(true)
+    expect(claims).toMatchObject({ sub: 'user-1', iss: 'test-issuer' })
+    expect(await authorizationSeen(page, 'first')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+  })
+
+  it('starts logged out when getAccessToken returns null', async () => {
+    lab.issuer.mode = 'null'
+    const page = await lab.tab(await lab.context())
+    const { claims } = await page.evaluate(() => (window as any).register())
+    expect(claims).toBeNull()
+    expect(await authorizationSeen(page, 'anon')).toBeNull()
+  })
+
+  it('still resolves when getAccessToken throws, keeps the stored token and reports an error event', async () => {
+    const context = await lab.context()
+    await lab.signedInTab(context)
+    const stored = lab.issuer.issued[0]
+    lab.issuer.mode = 'throw'
+    const page = await lab.tab(context)
+    const { claims } = await page.evaluate(() => (window as any).register())
+    expect(claims).toMatchObject({ sub: 'user-1' })
+    await page.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'error'))
+    expect(await page.evaluate(() => (window as any).events)).toContainEqual({ type: 'error', code: 'provider-failed' })
+    expect(await authorizationSeen(page, 'kept')).toBe(`Bearer ${stored}`)
+  })
+
+  it('rejects with registration-failed when the script cannot be registered', async () => {
+    const page = await lab.tab(await lab.context())
+    const error = await swError(page, `window.register({ scriptURL: '/no-such-worker.js' })`)
+    expect(error).toMatchObject({ name: 'SwBearerError', code: 'registration-failed' })
+  })
+
+  it('rejects with unsupported where service workers are unavailable (an insecure origin)', async () => {
+    const page = await (await lab.context()).newPage()
+    await page.goto(`http://page.sw-bearer.test:${lab.pageServer.port}/`)
+    await page.waitForFunction(() => 'register' in window)
+    expect(await swError(page, 'window.register()')).toMatchObject({ name: 'SwBearerError', code: 'unsupported' })
+  })
+
+  it('injects again after a hard reload, which leaves the page uncontrolled', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Page.reload', { ignoreCache: true })
+    await page.waitForFunction(() => 'register' in window)
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(false)
+    const { controlled } = await page.evaluate(() => (window as any).register())
+    expect(controlled).toBe(true)
+    expect(await authorizationSeen(page, 'after-reload')).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
+  })
+})
+
+describe('persistence', () => {
+  it('still injects after the browser stopped the worker (token read back from IndexedDB)', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    await lab.stopWorkers(page)
+    expect(await authorizationSeen(page, 'cold')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+    await lab.stopWorkers(page)
+    await page.evaluate(() => (window as any).session.setToken('opaque-after-restart'))
+    await lab.stopWorkers(page)
+    expect(await authorizationSeen(page, 'cold-2')).toBe('Bearer opaque-after-restart')
+  })
+
+  it('serves a token set in one tab to every tab', async () => {
+    const context = await lab.context()
+    const [a, b] = [await lab.signedInTab(context), await lab.signedInTab(context)]
+    await a.evaluate(() => (window as any).session.setToken('set-in-tab-a'))
+    expect(await authorizationSeen(b, 'in-b')).toBe('Bearer set-in-tab-a')
+  })
+})
+
+describe('TokenSession', () => {
+  it('fires tokenchange with the new claims, and logout, in every tab', async () => {
+    const context = await lab.context()
+    const [a, b] = [await lab.signedInTab(context), await lab.signedInTab(context)]
+    const jwt = await lab.issuer.mint()
+    await a.evaluate((token) => (window as any).session.setToken(token), jwt)
+    await b.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'tokenchange'))
+    const sid = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sid
+    for (const tab of [a, b]) {
+      expect(await tab.evaluate(() => (window as any).session.claims.sid)).toBe(sid)
+      expect(await tab.evaluate(() => (window as any).events.filter((e: any) => e.type === 'tokenchange').at(-1).claims.sid)).toBe(sid)
+    }
+    await b.evaluate(() => (window as any).session.logout())
+    for (const tab of [a, b]) {
+      await tab.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'logout'))
+      expect(await tab.evaluate(() => (window as any).session.claims)).toBeNull()
+    }
+    expect(await authorizationSeen(a, 'after-logout')).toBeNull()
+  })
+
+  it('logout() resolves after memory and IndexedDB are cleared: a restarted worker sends nothing', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    await page.evaluate(() => (window as any).session.logout())
+    await lab.stopWorkers(page)
+    expect(await authorizationSeen(page, 'cold-after-logout')).toBeNull()
+  })
+
+  it('works with opaque tokens: injected as they are, claims null', async () => {
+    lab.issuer.mode = 'opaque'
+    const page = await lab.tab(await lab.context())
+    const { claims } = await page.evaluate(() => (window as any).register())
+    expect(claims).toBeNull()
+    expect(await authorizationSeen(page, 'opaque')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+  })
+
+  it('refresh() calls getAccessToken now and hands the new token over', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    const before = await page.evaluate(() => (window as any).providerCalls)
+    const token = await page.evaluate(() => (window as any).session.refresh())
+    expect(await page.evaluate(() => (window as any).providerCalls)).toBe(before + 1)
+    expect(token).toBe(lab.issuer.issued.at(-1))
+    expect(await authorizationSeen(page, 'refreshed')).toBe(`Bearer ${token}`)
+  })
+})
+
+describe('bad input', () => {
+  const hostile = ['', 'a\r\nX-Evil: 1', 'a\nb', 'a\u0000b', 'tökén', 'a b', 'x'.repeat(64 * 1024)]
+
+  it('setToken rejects invalid header values with invalid-token and stores nothing', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    for (const token of hostile) {
+      const error = await page.evaluate((t) => (window as any).swError((window as any).session.setToken(t)), token)
+      expect(error, JSON.stringify(token.slice(0, 20))).toMatchObject({ name: 'SwBearerError', code: 'invalid-token' })
+      expect(error.message).not.toContain(token.slice(0, 8) || '\u0000\u0000')
+    }
+    await lab.stopWorkers(page)
+    expect(await authorizationSeen(page, 'unchanged')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+  })
+
+  it('the worker ignores malformed and hostile messages and keeps injecting the same token', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    const replies = await page.evaluate(async (tokens) => {
+      const worker = navigator.serviceWorker.controller!
+      const garbage: unknown[] = [
+        null, 42, 'set-token', [], {}, { type: 'set-token', token: 'no-envelope' },
+        { protocol: 'sw-bearer', v: 2, type: 'set-token', token: 'future-version' },
+        { protocol: 'sw-bearer', v: 1, type: 'set-token', token: 12 },
+        { protocol: 'sw-bearer', v: 1, type: 'set-origins', origins: ['http://evil.test'] },
+        { protocol: 'sw-bearer', v: 1, type: 'logout-everyone' },
+        ...tokens.map((token) => ({ protocol: 'sw-bearer', v: 1, type: 'set-token', token })),
+      ]
+      const answers: unknown[] = []
+      for (const message of garbage) {
+        const { port1, port2 } = new MessageChannel()
+        const answered = new Promise((resolve) => {
+          port1.onmessage = (event) => resolve(event.data)
+          setTimeout(() => resolve('no reply'), 300)
+        })
+        worker.postMessage(message, [port2])
+        answers.push(await answered)
+      }
+      return answers
+    }, hostile)
+    // Hostile tokens in a well-formed message get a coded refusal; everything else, silence.
+    expect(replies.slice(0, 10)).toEqual(Array(10).fill('no reply'))
+    for (const reply of replies.slice(10)) expect(reply).toMatchObject({ ok: false, error: { code: 'invalid-token' } })
+    expect(await authorizationSeen(page, 'still')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+    expect(lab.other.hits).toEqual([])
+  })
+})
