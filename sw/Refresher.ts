@@ -38,6 +38,7 @@ export interface RefresherDeps {
 export class Refresher {
   readonly backoff: Backoff
   #flight: Promise<RefreshOutcome> | undefined
+  #lastRejected: string | undefined
   #state: TokenState
   #timeoutMs: number
   #ask: NonNullable<RefresherDeps['ask']>
@@ -68,6 +69,17 @@ export class Refresher {
     })
     this.#flight = flight
     return flight
+  }
+
+  /**
+   * The API refused a token straight from the provider (a cached or already expired
+   * one): count it as a failed refresh, once per token, so a storm backs off instead
+   * of calling the provider for every request.
+   */
+  rejected(token: string): void {
+    if (token === this.#lastRejected) return
+    this.#lastRejected = token
+    this.backoff.fail()
   }
 
   async #fly(request: RefreshRequest): Promise<RefreshOutcome> {

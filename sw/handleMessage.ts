@@ -2,6 +2,7 @@
 import { assertBearerToken } from '../common/bearerToken.js'
 import { isSwBearerError, SwBearerError } from '../common/errors.js'
 import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
+import type { ExpiryGuard } from './ExpiryGuard.js'
 import type { Refresher } from './Refresher.js'
 import type { TokenState } from './TokenState.js'
 
@@ -10,7 +11,7 @@ declare const self: ServiceWorkerGlobalScope
 export interface MessageContext {
   state: TokenState
   refresher: Refresher
-  leewaySeconds: number
+  expiry: ExpiryGuard
 }
 
 /**
@@ -34,7 +35,7 @@ export function handleMessage(event: ExtendableMessageEvent, context: MessageCon
   )
 }
 
-async function answer(message: PageMessage, clientId: string, { state, refresher, leewaySeconds }: MessageContext): Promise<WorkerReply> {
+async function answer(message: PageMessage, clientId: string, { state, refresher, expiry }: MessageContext): Promise<WorkerReply> {
   await state.load()
   switch (message.type) {
     case 'hello':
@@ -52,9 +53,7 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
       return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), state.token)
     }
     case 'ensure-fresh':
-      if (state.token !== null && state.secondsLeft() <= leewaySeconds) {
-        await refresher.run({ clientId, reason: 'expiring' })
-      }
+      await expiry.check(clientId)
       return okReply(state.snapshot('load'))
   }
 }

@@ -3,6 +3,7 @@ import { Route, Router } from 'workbox-routing'
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
 import { authorizedFetch } from './authorizedFetch.js'
 import { broadcastState } from './broadcast.js'
+import { ExpiryGuard } from './ExpiryGuard.js'
 import { handleMessage } from './handleMessage.js'
 import { parseOrigins } from './origins.js'
 import { Refresher } from './Refresher.js'
@@ -38,13 +39,14 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
 
   const state = new TokenState((next) => void broadcastState(next))
   const refresher = new Refresher(state, { timeoutMs: refreshTimeoutMs })
-  const send = authorizedFetch({ state, refresher, leewaySeconds })
+  const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
+  const send = authorizedFetch({ state, refresher, expiry })
   // Start reading IndexedDB now, so the first request after a restart rarely waits.
   void state.load()
 
   self.addEventListener('install', () => void self.skipWaiting())
   self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))
-  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, leewaySeconds }))
+  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry }))
 
   const router = new Router()
   const handler = ({ request, event }: { request: Request; event: ExtendableEvent }) =>

@@ -25,7 +25,8 @@ export interface ApiServer extends Served {
 
 /**
  * A CORS API that records every request. `accepts(token)` decides its 401s.
- * Routes: /echo, /auth (401 unless accepted), /always401, /redirect?to=URL, /slow?ms=N.
+ * Routes: /echo, /auth (401 unless accepted; ?ms=N checks after a delay), /always401,
+ * /status?code=N, /redirect?to=URL, /slow?ms=N.
  */
 export async function startApi(accepts: (token: string) => boolean): Promise<ApiServer> {
   const hits: Hit[] = []
@@ -54,9 +55,14 @@ export async function startApi(accepts: (token: string) => boolean): Promise<Api
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined
     switch (url.pathname) {
       case '/auth':
-        if (token && accepts(token) && !expired(token)) return json(res, 200, { ok: true })
+        if (url.searchParams.has('ms')) await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms'))))
+        if (token && accepts(token) && !expired(token)) {
+          return json(res, 200, { ok: true, bodyBase64: body.toString('base64'), contentType: req.headers['content-type'] ?? null })
+        }
         res.setHeader('WWW-Authenticate', 'Bearer error="invalid_token"')
         return json(res, 401, { ok: false })
+      case '/status':
+        return json(res, Number(url.searchParams.get('code')), { ok: false })
       case '/always401':
         return json(res, 401, { ok: false })
       case '/redirect':

@@ -1,0 +1,73 @@
+import type { ActivityLog, EntryKind } from './ActivityLog.ts'
+
+interface ServerEvent {
+  seq: number
+  at: number
+  source: 'issuer' | 'api'
+  kind: 'login' | 'token' | 'signed-out' | 'injected' | 'unauthorized' | 'retry' | 'revoke' | 'logout'
+  text: string
+}
+
+export interface Counters {
+  providerCalls: number
+  tokensMinted: number
+  apiRequests: number
+  injected: number
+  unauthorized: number
+  retries: number
+}
+
+const KINDS: Record<ServerEvent['kind'], EntryKind> = {
+  login: 'sign-in',
+  token: 'provider',
+  'signed-out': 'provider',
+  injected: 'injected',
+  unauthorized: 'unauthorized',
+  retry: 'retry',
+  revoke: 'revoke',
+  logout: 'logout',
+}
+
+const POLL_MS = 1000
+
+/**
+ * Follows what the issuer and the API observed. Short polls, not a stream: a
+ * stream per tab would hold one of the browser's six connections to this origin.
+ */
+export function followServerActivity(log: ActivityLog, onCounters: (counters: Counters) => void): { poke(): void } {
+  let seq: number | undefined
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let running: Promise<void> | undefined
+  let again = false
+
+  async function poll(): Promise<void> {
+    clearTimeout(timer)
+    try {
+      const response = await fetch(`/demo/activity${seq === undefined ? '' : `?after=${seq}`}`, { cache: 'no-store' })
+      const body = (await response.json()) as { seq: number; events: ServerEvent[]; counters: Counters }
+      for (const event of body.events) log.add({ at: event.at, kind: KINDS[event.kind], source: event.source, text: event.text })
+      seq = body.seq
+      onCounters(body.counters)
+    } catch {
+      // The demo server stopped or restarted; keep trying quietly.
+    }
+    timer = setTimeout(poke, document.visibilityState === 'visible' ? POLL_MS : POLL_MS * 5)
+  }
+
+  function poke(): void {
+    if (running) {
+      again = true
+      return
+    }
+    running = poll().finally(() => {
+      running = undefined
+      if (again) {
+        again = false
+        poke()
+      }
+    })
+  }
+
+  poke()
+  return { poke }
+}

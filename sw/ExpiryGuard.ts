@@ -1,0 +1,32 @@
+import type { RefreshReason } from '../common/protocol.js'
+import type { Refresher } from './Refresher.js'
+import type { TokenState } from './TokenState.js'
+
+/**
+ * Refreshes a JWT before it expires, so the API never sees it expired. If a fresh
+ * token still looks expired, this clock disagrees with the issuer's (or the issuer
+ * hands out tokens shorter than the leeway): stop refreshing ahead of time, which
+ * would call the provider on every request, and leave it to the 401 path until a
+ * token that does not look expired shows the clocks agree again.
+ */
+export class ExpiryGuard {
+  #clockSuspect = false
+
+  constructor(
+    private readonly state: TokenState,
+    private readonly refresher: Refresher,
+    private readonly leewaySeconds: number,
+  ) {}
+
+  /** Cheap when nothing is due: one subtraction. */
+  async check(clientId: string | undefined, reason: RefreshReason = 'expiring'): Promise<void> {
+    if (this.state.token === null) return
+    if (this.state.secondsLeft() > this.leewaySeconds) {
+      this.#clockSuspect = false
+      return
+    }
+    if (this.#clockSuspect) return
+    const outcome = await this.refresher.run({ clientId, reason })
+    if (outcome === 'refreshed' && this.state.secondsLeft() <= this.leewaySeconds) this.#clockSuspect = true
+  }
+}
