@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { Lab } from './harness/lab.js'
+
+let lab: Lab
+beforeAll(async () => {
+  lab = await Lab.start()
+})
+afterAll(() => lab?.close())
+beforeEach(() => lab.reset())
+
+type Result = { status: number; body: string }
+const call = (page: Page, url: string, init?: RequestInit): Promise<Result> =>
+  page.evaluate(([u, i]) => (window as any).call(u, i), [url, init] as const)
+const providerCalls = (page: Page): Promise<number> => page.evaluate(() => (window as any).providerCalls)
+const events = (page: Page, type: string): Promise<any[]> =>
+  page.evaluate((t) => (window as any).events.filter((e: any) => e.type === t), type)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function signedInTabs(count: number): Promise<Page[]> {
+  const context = await lab.context()
+  const tabs: Page[] = []
+  for (let i = 0; i < count; i++) tabs.push(await lab.signedInTab(context))
+  return tabs
+}
+
+describe('who refreshes', () => {
+  it('asks the tab that made the request', async () => {
+    const [a, b] = await signedInTabs(2)
+    lab.issuer.revokeAll()
+    const before = [await providerCalls(a!), await providerCalls(b!)]
+    expect((await call(b!, `${lab.apiOrigin}/auth?id=b`)).status).toBe(200)
+    expect([await providerCalls(a!), await providerCalls(b!)]).toEqual([before[0], before[1]! + 1])
+  })
+
+  it('asks another tab when the requesting one does not answer', async () => {
+    lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 1000 }
+    const context = await lab.context()
+    const signedIn = await lab.signedInTab(context)
+    // In scope and controlled, but its app never registered: it cannot refresh.
+    const mute = await lab.tab(context)
+    lab.issuer.revokeAll()
+    const started = Date.now()
+    expect((await call(mute, `${lab.apiOrigin}/auth?id=mute`)).status).toBe(200)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+    expect(await providerCalls(signedIn)).toBe(2)
+  })
+
+  it('moves on when the refreshing tab closes mid-refresh', async () => {
+    const [a, b] = await signedInTabs(2)
+    lab.issuer.revokeAll()
+    lab.issuer.mode = 'hang'
+    lab.issuer.calls = 0
+    void call(a!, `${lab.apiOrigin}/auth?id=from-a`).catch(() => 'tab closed')
+    await expect.poll(() => lab.issuer.calls).toBe(1) // tab a is refreshing, and stuck
+    const fromB = call(b!, `${lab.apiOrigin}/auth?id=from-b`)
+    lab.issuer.mode = 'ok'
+    await a!.close()
+    expect((await fromB).status).toBe(200)
+    expect(lab.issuer.calls).toBe(2)
+  })
+
+  it('does not abandon a tab that is alive but slowed down: acknowledging and refreshing have separate clocks', async () => {
+    lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 1500 }
+    const [page] = await signedInTabs(1)
+    lab.issuer.revokeAll()
+    lab.issuer.delayMs = 1000
+    lab.issuer.calls = 0
+    const result = await page!.evaluate(async (url) => {
+      const pending = (window as any).call(url)
+      // The main thread is busy for a second, as under a storm: the ack comes late.
+      await new Promise((r) => setTimeout(r, 50))
+      const until = performance.now() + 1000
+      while (performance.now() < until);
+      return pending
+    }, `${lab.apiOrigin}/auth?id=busy`)
+    expect(result.status).toBe(200)
+    expect(lab.issuer.calls).toBe(1)
+  })
+
+  it('gives the page its original 401 when no tab can refresh, within the time bound', async () => {
+    lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 800 }
+    const context = await lab.context()
+    await (await lab.signedInTab(context)).close()
+    const mute = await lab.tab(context)
+    lab.issuer.revokeAll()
+    const started = Date.now()
+    expect((await call(mute, `${lab.apiOrigin}/auth?id=nobody`)).status).toBe(401)
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(lab.api.sends('nobody')).toHaveLength(1)
+  })
+})
+
+describe('before expiry', () => {
+  it('refreshes a JWT within the leeway before sending it, so the API never sees it expire', async () => {
+    lab.issuer.lifetimeSeconds = 20 // inside the 30 s leeway from the start
+    const [page] = await signedInTabs(1)
+    const handedOver = lab.issuer.issued.at(-1)
+    lab.issuer.lifetimeSeconds = 3600
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=early`)).status).toBe(200)
+    const sends = lab.api.sends('early')
+    expect(sends).toHaveLength(1)
+    expect(sends[0]!.authorization).not.toBe(`Bearer ${handedOver}`)
+    expect(lab.issuer.calls).toBe(2)
+  })
+
+  it('sends a fresh token that still looks expired (skewed clock) instead of refreshing again', async () => {
+    lab.issuer.lifetimeSeconds = 10
+    const [page] = await signedInTabs(1)
+    for (let i = 0; i < 5; i++) expect((await call(page!, `${lab.apiOrigin}/auth?id=skew${i}`)).status).toBe(200)
+    // One refresh ahead of expiry, then none: the tokens are still valid for the API.
+    expect(lab.issuer.calls).toBe(2)
+  })
+
+  it('does not loop when the provider hands out a JWT already past exp', async () => {
+    lab.issuer.mode = 'expired'
+    const [page] = await signedInTabs(1)
+    lab.issuer.calls = 0
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=dead`)).status).toBe(401)
+    expect(lab.api.sends('dead')).toHaveLength(2)
+    expect(lab.issuer.calls).toBeLessThanOrEqual(2)
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=dead2`)).status).toBe(401)
+    expect(lab.api.sends('dead2').length).toBeLessThanOrEqual(2)
+    expect(lab.issuer.calls).toBeLessThanOrEqual(2) // backing off now
+  })
+
+  it('refreshes when the tab becomes visible, comes online or is restored from bfcache, if near expiry', async () => {
+    const [page] = await signedInTabs(1)
+    const triggers = [
+      () => document.dispatchEvent(new Event('visibilitychange')),
+      () => window.dispatchEvent(new Event('online')),
+      () => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })),
+    ]
+    // Far from expiry: a trigger checks and does nothing.
+    await page!.evaluate(triggers[0]!)
+    await sleep(300)
+    expect(lab.issuer.calls).toBe(1)
+    for (const [i, trigger] of triggers.entries()) {
+      const short = await lab.issuer.mint(20)
+      await page!.evaluate((t) => (window as any).session.setToken(t), short)
+      await page!.evaluate(trigger)
+      await expect.poll(() => lab.issuer.calls).toBe(2 + i)
+    }
+    expect(lab.api.hits).toEqual([]) // no request was needed to trigger any of it
+  })
+})
+
+describe('the provider says nobody is signed in', () => {
+  it('logs out everywhere: memory and IndexedDB cleared, logout in every tab, 401 to the page, no more provider calls', async () => {
+    const [a, b] = await signedInTabs(2)
+    lab.issuer.revokeAll()
+    lab.issuer.mode = 'null'
+    lab.issuer.calls = 0
+    expect((await call(a!, `${lab.apiOrigin}/auth?id=gone`)).status).toBe(401)
+    for (const tab of [a!, b!]) {
+      await expect.poll(() => events(tab, 'logout')).toHaveLength(1)
+      expect(await tab.evaluate(() => (window as any).session.claims)).toBeNull()
+    }
+    await lab.stopWorkers(a!)
+    expect((await call(b!, `${lab.apiOrigin}/auth?id=after`)).status).toBe(401)
+    expect(lab.api.sends('after')[0]?.authorization).toBeUndefined()
+    expect(lab.issuer.calls).toBe(1)
+    // A token set again ends it.
+    lab.issuer.mode = 'ok'
+    expect(await b!.evaluate(() => (window as any).session.refresh())).toBe(lab.issuer.issued.at(-1))
+    expect((await call(a!, `${lab.apiOrigin}/auth?id=back`)).status).toBe(200)
+  })
+})
+
+describe('the provider fails', () => {
+  it('throws: the request gets its original 401, the token is kept, and later attempts back off', async () => {
+    const [page] = await signedInTabs(1)
+    const kept = lab.issuer.issued.at(-1)
+    lab.issuer.revokeAll()
+    lab.issuer.mode = 'throw'
+    lab.issuer.calls = 0
+    for (let i = 0; i < 5; i++) expect((await call(page!, `${lab.apiOrigin}/auth?id=t${i}`)).status).toBe(401)
+    expect(lab.issuer.calls).toBe(1) // backing off: the other four did not reach the provider
+    expect(lab.api.sends('t4')[0]?.authorization).toBe(`Bearer ${kept}`)
+    expect(await events(page!, 'error')).toContainEqual({ type: 'error', code: 'provider-failed' })
+    // Backoff is 1 s after the first failure; once it passes and the provider recovers, all is well.
+    lab.issuer.mode = 'ok'
+    await sleep(1100)
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=recovered`)).status).toBe(200)
+  })
+
+  it('hangs: the request gets its original 401 once the refresh times out, never hangs', async () => {
+    lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 1000 }
+    const [page] = await signedInTabs(1)
+    lab.issuer.revokeAll()
+    lab.issuer.mode = 'hang'
+    const started = Date.now()
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=h`)).status).toBe(401)
+    expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('returns something that is not a token: treated as a failure, token kept', async () => {
+    const [page] = await signedInTabs(1)
+    const kept = lab.issuer.issued.at(-1)
+    lab.issuer.revokeAll()
+    lab.issuer.mode = 'non-string'
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=n`)).status).toBe(401)
+    expect(await events(page!, 'error')).toContainEqual({ type: 'error', code: 'invalid-token' })
+    expect(await page!.evaluate(() => (window as any).session.claims)).not.toBeNull()
+    lab.issuer.valid.add(kept!)
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=n2`)).status).toBe(200)
+  })
+})
+
+describe('logout', () => {
+  it('wins over a refresh that completes after it: the token does not come back', async () => {
+    const [a, b] = await signedInTabs(2)
+    lab.issuer.revokeAll()
+    lab.issuer.delayMs = 1000
+    lab.issuer.calls = 0
+    const pending = call(a!, `${lab.apiOrigin}/auth?id=race`)
+    await expect.poll(() => lab.issuer.calls).toBe(1)
+    await b!.evaluate(() => (window as any).session.logout())
+    expect((await pending).status).toBe(401)
+    await sleep(200)
+    for (const tab of [a!, b!]) {
+      expect(await events(tab, 'logout')).toHaveLength(1)
+      expect(await tab.evaluate(() => (window as any).session.claims)).toBeNull()
+    }
+    expect((await call(a!, `${lab.apiOrigin}/echo?id=after-race`)).status).toBe(200)
+    expect(lab.api.sends('after-race')[0]?.authorization).toBeUndefined()
+  })
+})
+
+describe('tokenchange', () => {
+  it('fires in every tab with the new claims when a 401 refresh replaces the token', async () => {
+    const [a, b] = await signedInTabs(2)
+    lab.issuer.revokeAll()
+    await call(a!, `${lab.apiOrigin}/auth?id=tc`)
+    const fresh = JSON.parse(Buffer.from(lab.issuer.issued.at(-1)!.split('.')[1]!, 'base64url').toString())
+    for (const tab of [a!, b!]) {
+      await expect.poll(async () => (await events(tab, 'tokenchange')).at(-1)?.claims?.jti).toBe(fresh.jti)
+    }
+  })
+})
