@@ -6,6 +6,9 @@ import { build } from 'vite'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 
+/** The bench serves the SW bundle with this replaced by its API server's origin. */
+export const PLACEHOLDER_ORIGIN = 'https://api.example.com'
+
 /**
  * What a consumer writes: a service worker that installs injection, and a page
  * that registers it. Bundling these (not the library's index files) measures only
@@ -13,28 +16,33 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
  */
 export const CONSUMER_ENTRIES = {
   sw: `import { installTokenInjection } from ${JSON.stringify(join(ROOT, 'sw/index.ts'))}
-installTokenInjection({ apiOrigins: ['https://api.example.com'] })
+installTokenInjection({ apiOrigins: [${JSON.stringify(PLACEHOLDER_ORIGIN)}] })
 `,
   page: `import { registerTokenServiceWorker } from ${JSON.stringify(join(ROOT, 'src/index.ts'))}
-export const session = registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: async () => null })
+async function getAccessToken() {
+  const response = await fetch('/token', { cache: 'no-store' })
+  if (!response.ok) throw new Error('token endpoint answered ' + response.status)
+  return (await response.json()).token
+}
+export const session = registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken })
 `,
 }
 
 /**
  * Bundles each entry self-contained (idb, jose, workbox inlined) in production
- * mode, the way a consumer's bundler would ship it, and returns the files' bytes.
+ * mode, the way a consumer's app bundler ships it, and returns each file's bytes.
+ * An app build, not a library build: Vite keeps whitespace in minified ES
+ * libraries (for their pure annotations), which no app would ship.
  */
-export async function bundleEntries(entries, outDir, { minify = true } = {}) {
+export async function bundleEntries(entries, outDir) {
   const srcDir = join(outDir, 'entries')
-  await mkdir(srcDir, { recursive: true })
-  const input = {}
-  for (const [name, source] of Object.entries(entries)) {
-    input[name] = join(srcDir, `${name}.js`)
-    await writeFile(input[name], source)
-  }
   const distDir = join(outDir, 'dist')
-  // One build per entry: a shared chunk between them would hide where bytes come from.
-  for (const [name, file] of Object.entries(input)) {
+  await mkdir(srcDir, { recursive: true })
+  const out = {}
+  // One build per entry: a chunk shared between them would hide where bytes come from.
+  for (const [name, source] of Object.entries(entries)) {
+    const file = join(srcDir, `${name}.js`)
+    await writeFile(file, source)
     await build({
       configFile: false,
       root: ROOT,
@@ -44,14 +52,18 @@ export async function bundleEntries(entries, outDir, { minify = true } = {}) {
         outDir: distDir,
         emptyOutDir: false,
         target: 'es2022',
-        minify,
-        write: true,
-        lib: { entry: { [name]: file }, formats: ['es'] },
+        minify: true,
+        modulePreload: false,
+        copyPublicDir: false,
+        rollupOptions: {
+          input: { [name]: file },
+          preserveEntrySignatures: 'strict',
+          output: { format: 'es', entryFileNames: '[name].js' },
+        },
       },
     })
+    out[name] = await readFile(join(distDir, `${name}.js`))
   }
-  const out = {}
-  for (const name of Object.keys(entries)) out[name] = await readFile(join(distDir, `${name}.js`))
   return out
 }
 

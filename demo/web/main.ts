@@ -172,6 +172,7 @@ $('signout').addEventListener('click', () =>
 async function busy(button: HTMLElement, action: () => Promise<void>): Promise<void> {
   if (button.hasAttribute('aria-busy')) return
   button.setAttribute('aria-busy', 'true')
+  hideToast()
   try {
     await action()
   } catch (error) {
@@ -243,7 +244,11 @@ function toast(text: string): void {
   element.textContent = text
   element.dataset.show = 'true'
   clearTimeout(toastTimer)
-  toastTimer = setTimeout(() => (element.dataset.show = 'false'), 5000)
+  toastTimer = setTimeout(hideToast, 6000)
+}
+
+function hideToast(): void {
+  $('toast').dataset.show = 'false'
 }
 
 // ---- Small helpers

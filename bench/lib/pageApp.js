@@ -1,0 +1,143 @@
+/**
+ * The bench page: loads /app.js, which exposes `window.bench`. The driver calls
+ * its functions; every time it reports is taken in the page with performance.now,
+ * so no driver round trip is ever inside a measurement.
+ */
+export const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>sw-bearer bench</title>
+<script type="module" src="/app.js"></script><body>bench</body>`
+
+/** (b): the unavoidable cost of any fetch-handling worker, and nothing else. */
+export const PASSTHROUGH_SW = `self.addEventListener('install', () => self.skipWaiting())
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))
+self.addEventListener('fetch', (event) => event.respondWith(fetch(event.request)))
+`
+
+export const APP_JS = `
+let apiURL
+let apiFetch
+
+async function getToken() {
+  const response = await fetch('/token', { cache: 'no-store' })
+  return (await response.json()).token
+}
+
+function untilControlled() {
+  if (navigator.serviceWorker.controller) return Promise.resolve()
+  return new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }))
+}
+
+// The baseline for the storm: what an app does without a worker. Each tab holds its
+// own token and, like axios-auth-refresh, answers a 401 by joining the refresh in
+// flight or starting one, resends once, and forgets the refresh when a resend settles.
+function refreshingWrapper(token) {
+  let refreshCall
+  const send = (t) => fetch(apiURL, { headers: { Authorization: 'Bearer ' + t } })
+  return async () => {
+    const response = await send(token)
+    if (response.status !== 401) return response
+    refreshCall ??= getToken().then((fresh) => { token = fresh })
+    try {
+      await refreshCall
+      void response.body?.cancel()
+      return await send(token)
+    } finally {
+      refreshCall = undefined
+    }
+  }
+}
+
+const VARIANTS = {
+  // (a) the floor: no worker, the page sets the header itself.
+  async floor() {
+    const header = 'Bearer ' + (await getToken())
+    return () => fetch(apiURL, { headers: { Authorization: header } })
+  },
+  // (b) the same page behind a worker that only passes requests through.
+  async passthrough() {
+    await navigator.serviceWorker.register('/passthrough-sw.js')
+    await untilControlled()
+    const header = 'Bearer ' + (await getToken())
+    return () => fetch(apiURL, { headers: { Authorization: header } })
+  },
+  // (c) sw-bearer, registered by the consumer bundle the size row measures.
+  async bearer() {
+    const { session } = await import('/consumer-page.js')
+    await session
+    return () => fetch(apiURL)
+  },
+  async wrapper() {
+    return refreshingWrapper(await getToken())
+  },
+}
+
+const round2 = (ms) => Math.round(ms * 100) / 100
+
+async function timed(send) {
+  const start = performance.now()
+  let status = 0
+  try {
+    const response = await send()
+    await response.arrayBuffer()
+    status = response.status
+  } catch {}
+  return { ms: performance.now() - start, status }
+}
+
+const asset = () => fetch('/asset')
+
+async function sequential(send, n, warmup) {
+  performance.clearResourceTimings()
+  for (let i = 0; i < warmup; i++) await timed(send)
+  const times = []
+  let failed = 0
+  for (let i = 0; i < n; i++) {
+    const { ms, status } = await timed(send)
+    times.push(round2(ms))
+    if (status !== 200) failed++
+  }
+  return { times, failed }
+}
+
+window.bench = {
+  async setup(variant, url) {
+    apiURL = url
+    apiFetch = await VARIANTS[variant]()
+    return { controlled: !!navigator.serviceWorker.controller, visibility: document.visibilityState }
+  },
+  sequential: (n, warmup) => sequential(apiFetch, n, warmup),
+  assets: (n, warmup) => sequential(asset, n, warmup),
+  async concurrent(n, warmup) {
+    for (let i = 0; i < warmup; i++) await timed(apiFetch)
+    const start = performance.now()
+    const results = await Promise.all(Array.from({ length: n }, () => timed(apiFetch)))
+    return { ms: round2(performance.now() - start), failed: results.filter((r) => r.status !== 200).length }
+  },
+  /** One request, timed: the cold start probe. */
+  async one() {
+    const { ms, status } = await timed(apiFetch)
+    return { ms: round2(ms), status }
+  },
+  /** n requests at once from this tab, starting at an agreed wall-clock instant. */
+  async storm(n, startAtEpochMs) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAtEpochMs - Date.now())))
+    const start = performance.timeOrigin + performance.now()
+    const results = await Promise.all(Array.from({ length: n }, () => timed(apiFetch)))
+    return {
+      startEpochMs: start,
+      endEpochMs: performance.timeOrigin + performance.now(),
+      ok: results.filter((r) => r.status === 200).length,
+      unauthorized: results.filter((r) => r.status === 401).length,
+    }
+  },
+  /** How the browser routed the last request to a URL: through the fetch handler or not. */
+  routing(fragment) {
+    const entry = performance.getEntriesByType('resource').filter((e) => e.name.includes(fragment)).at(-1)
+    if (!entry) return null
+    return {
+      viaWorker: entry.workerStart > 0,
+      matchedSource: entry.workerMatchedSourceType || null,
+      finalSource: entry.workerFinalSourceType || null,
+    }
+  },
+}
+`

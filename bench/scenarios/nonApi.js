@@ -1,0 +1,38 @@
+import { call } from '../lib/browser.js'
+import { ratio, shuffled, summary } from '../lib/stats.js'
+import { log, openVariant } from './common.js'
+
+const VARIANTS = ['floor', 'passthrough', 'bearer']
+
+/**
+ * 2. Same-origin requests that are none of the API's business: with sw-bearer they
+ * should cost what they cost without any worker. The passthrough row shows what
+ * a worker that handles them costs, for scale.
+ */
+export async function nonApi(env, { rounds, perRound }) {
+  const open = []
+  try {
+    for (const variant of VARIANTS) open.push(await openVariant(env, variant))
+    for (const { page } of open) await call(page, 'assets', 50, 0)
+    const times = Object.fromEntries(VARIANTS.map((v) => [v, []]))
+    let failed = 0
+    for (let r = 0; r < rounds; r++) {
+      for (const { variant, page } of shuffled(open)) {
+        const result = await call(page, 'assets', perRound, 3)
+        times[variant].push(...result.times)
+        failed += result.failed
+      }
+    }
+    log(`  assets: ${rounds} rounds × ${perRound} requests per variant`)
+    const routing = await call(open[2].page, 'routing', '/asset')
+    const s = Object.fromEntries(VARIANTS.map((v) => [v, summary(times[v])]))
+    return {
+      sequential: { noWorker: s.floor, passthrough: s.passthrough, bearer: s.bearer },
+      failed,
+      routing,
+      ratios: { bearerOverNoWorkerP50: ratio(s.bearer.p50, s.floor.p50), bearerOverNoWorkerP90: ratio(s.bearer.p90, s.floor.p90) },
+    }
+  } finally {
+    await Promise.all(open.map(({ context }) => context.close()))
+  }
+}

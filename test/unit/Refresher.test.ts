@@ -1,0 +1,121 @@
+import 'fake-indexeddb/auto'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Answer } from '../../sw/askClient.js'
+import { Backoff } from '../../sw/Backoff.js'
+import { Refresher } from '../../sw/Refresher.js'
+import { TokenState } from '../../sw/TokenState.js'
+
+type Ask = (client: Client, reason: string, timeoutMs: number) => Promise<Answer>
+const tab = (id: string, extra: Partial<WindowClient> = {}) => ({ id, focused: false, visibilityState: 'visible', ...extra }) as WindowClient
+
+async function setup(ask: Ask, windows = [tab('a')]) {
+  const state = new TokenState(() => {})
+  await state.set('old-token', 'set', true)
+  const refresher = new Refresher(state, { timeoutMs: 1000, ask: ask as never, windows: async () => windows })
+  return { state, refresher }
+}
+
+const later = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms))
+
+describe('Refresher single flight', () => {
+  // IndexedDB (fake-indexeddb) runs on setImmediate: leave that one real.
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }))
+  afterEach(() => vi.useRealTimers())
+
+  it('runs one provider call for any number of concurrent callers', async () => {
+    const ask = vi.fn<Ask>(() => later(50, { kind: 'token', token: 'new-token' }))
+    const { state, refresher } = await setup(ask)
+    const outcomes = Promise.all(Array.from({ length: 100 }, () => refresher.run({ reason: 'unauthorized' })))
+    await vi.advanceTimersByTimeAsync(60)
+    expect(await outcomes).toEqual(Array(100).fill('refreshed'))
+    expect(ask).toHaveBeenCalledTimes(1)
+    expect(state.token).toBe('new-token')
+    expect(refresher.inFlight).toBeUndefined()
+  })
+
+  it('asks the requesting tab first, then focused, then visible ones, and moves on from tabs that are gone', async () => {
+    const asked: string[] = []
+    const ask: Ask = async (client) => {
+      asked.push(client.id)
+      return client.id === 'hidden' ? { kind: 'token', token: 't' } : { kind: 'gone' }
+    }
+    const windows = [tab('hidden', { visibilityState: 'hidden' }), tab('visible'), tab('focused', { focused: true }), tab('requester', { visibilityState: 'hidden' })]
+    const { refresher } = await setup(ask, windows)
+    expect(await refresher.run({ clientId: 'requester', reason: 'unauthorized' })).toBe('refreshed')
+    expect(asked).toEqual(['requester', 'focused', 'visible', 'hidden'])
+  })
+
+  it('discards a refresh that finishes after a logout', async () => {
+    const { state, refresher } = await setup(() => later(100, { kind: 'token', token: 'late-token' }))
+    const outcome = refresher.run({ reason: 'unauthorized' })
+    await state.set(null, 'logout', true)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await outcome).toBe('discarded')
+    expect(state.token).toBeNull()
+  })
+
+  it('does not call the provider while logged out, unless asked explicitly', async () => {
+    const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'back' }))
+    const { state, refresher } = await setup(ask)
+    await state.set(null, 'logout', true)
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('logged-out')
+    expect(ask).not.toHaveBeenCalled()
+    expect(await refresher.run({ reason: 'manual', force: true })).toBe('refreshed')
+    expect(state.token).toBe('back')
+  })
+
+  it('logs out when the provider answers null', async () => {
+    const { state, refresher } = await setup(async () => ({ kind: 'token', token: null }))
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('logged-out')
+    expect(state.token).toBeNull()
+  })
+
+  it('treats an invalid token from the provider as a failure and keeps the old one', async () => {
+    const { state, refresher } = await setup(async () => ({ kind: 'token', token: 'bad\ntoken' }))
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('failed')
+    expect(state.token).toBe('old-token')
+  })
+})
+
+describe('Refresher backoff', () => {
+  // IndexedDB (fake-indexeddb) runs on setImmediate: leave that one real.
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }))
+  afterEach(() => vi.useRealTimers())
+
+  it('backs off exponentially after failures, up to a cap, and resets on success', async () => {
+    let fail = true
+    const ask = vi.fn<Ask>(async () => (fail ? { kind: 'error', error: { code: 'provider-failed', message: 'x' } } : { kind: 'token', token: 'ok' }))
+    const { refresher } = await setup(ask)
+    const attempt = () => refresher.run({ reason: 'unauthorized' })
+
+    expect(await attempt()).toBe('failed') // call 1; wait 1 s
+    expect(await attempt()).toBe('failed') // refused without a call
+    expect(ask).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(1000)
+    await attempt() // call 2; wait 2 s
+    await vi.advanceTimersByTimeAsync(1999)
+    await attempt()
+    expect(ask).toHaveBeenCalledTimes(2)
+    await vi.advanceTimersByTimeAsync(1)
+    await attempt() // call 3; wait 4 s
+    expect(ask).toHaveBeenCalledTimes(3)
+    fail = false
+    await vi.advanceTimersByTimeAsync(4000)
+    expect(await attempt()).toBe('refreshed')
+    expect(refresher.backoff.failures).toBe(0)
+  })
+
+  it('caps the wait', () => {
+    let now = 0
+    const backoff = new Backoff(1000, 60_000, () => now)
+    for (let i = 0; i < 20; i++) backoff.fail()
+    now = 60_000
+    expect(backoff.ready()).toBe(true)
+  })
+
+  it('counts a fresh token the API refused once, however many requests saw it', async () => {
+    const { refresher } = await setup(async () => ({ kind: 'token', token: 'new' }))
+    for (let i = 0; i < 50; i++) refresher.rejected('same-token')
+    expect(refresher.backoff.failures).toBe(1)
+  })
+})

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest'
+import {
+  errorReply,
+  okReply,
+  pageMessage,
+  parsePageMessage,
+  parseRefreshAnswer,
+  parseWorkerMessage,
+  parseWorkerReply,
+  refreshAnswer,
+  workerMessage,
+  type SessionState,
+} from '../../common/protocol.js'
+
+const state: SessionState = { claims: { sub: 'u' }, hasToken: true, stamp: 5, cause: 'set' }
+
+describe('protocol', () => {
+  it('round-trips every message it builds', () => {
+    for (const message of [
+      pageMessage('hello', {}),
+      pageMessage('set-token', { token: 'abc' }),
+      pageMessage('set-token', { token: null }),
+      pageMessage('logout', {}),
+      pageMessage('refresh', {}),
+      pageMessage('ensure-fresh', {}),
+    ]) {
+      expect(parsePageMessage(structuredClone(message))).toEqual(message)
+    }
+    expect(parseWorkerMessage(workerMessage('state', { state }))).toEqual(workerMessage('state', { state }))
+    expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'unauthorized' }))).not.toBeNull()
+    expect(parseWorkerReply(okReply(state, 'tok'))).toEqual(okReply(state, 'tok'))
+    expect(parseWorkerReply(errorReply({ code: 'invalid-token', message: 'no' }))).not.toBeNull()
+    expect(parseRefreshAnswer(refreshAnswer('refresh-ack', {}))).not.toBeNull()
+    expect(parseRefreshAnswer(refreshAnswer('refresh-result', { token: null }))).not.toBeNull()
+  })
+
+  it('rejects anything without the sw-bearer envelope or of another version', () => {
+    for (const data of [null, undefined, 1, 'hello', [], {}, { type: 'hello' }, { protocol: 'sw-bearer', v: 2, type: 'hello' }, { protocol: 'other', v: 1, type: 'hello' }]) {
+      expect(parsePageMessage(data)).toBeNull()
+      expect(parseWorkerMessage(data)).toBeNull()
+      expect(parseWorkerReply(data)).toBeNull()
+      expect(parseRefreshAnswer(data)).toBeNull()
+    }
+  })
+
+  it('rejects messages whose fields have the wrong types', () => {
+    const env = { protocol: 'sw-bearer', v: 1 }
+    expect(parsePageMessage({ ...env, type: 'set-token', token: 1 })).toBeNull()
+    expect(parsePageMessage({ ...env, type: 'set-token' })).toBeNull()
+    expect(parsePageMessage({ ...env, type: 'set-origins', origins: [] })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'state', state: { ...state, stamp: '5' } })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'because' })).toBeNull()
+    expect(parseWorkerReply({ ...env, ok: false, error: { code: 'nope', message: 'x' } })).toBeNull()
+    expect(parseRefreshAnswer({ ...env, type: 'refresh-result', token: {} })).toBeNull()
+  })
+})

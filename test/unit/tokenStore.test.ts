@@ -1,0 +1,57 @@
+import 'fake-indexeddb/auto'
+import { describe, expect, it, vi } from 'vitest'
+import { readToken, writeToken } from '../../sw/tokenStore.js'
+import { TokenState } from '../../sw/TokenState.js'
+
+describe('token store', () => {
+  it('keeps the token and a monotonic stamp, and forgets the token on logout', async () => {
+    await writeToken('t1', 10)
+    expect(await readToken()).toEqual({ token: { token: 't1', stamp: 10 }, stamp: 10 })
+    await writeToken(null, 11)
+    expect(await readToken()).toEqual({ token: undefined, stamp: 11 })
+  })
+})
+
+describe('TokenState', () => {
+  const jwt = (payload: object) => `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`
+
+  it('a new worker instance reads back what the previous one stored', async () => {
+    const first = new TokenState(() => {})
+    await first.set(jwt({ sub: 'u', exp: 2_000_000_000 }), 'set', true)
+    const restarted = new TokenState(() => {})
+    expect(restarted.loaded).toBe(false)
+    await restarted.load()
+    expect(restarted.claims).toMatchObject({ sub: 'u' })
+    expect(restarted.header).toMatch(/^Bearer eyJ/)
+  })
+
+  it('decodes claims once per token; opaque tokens have none and never expire here', async () => {
+    const state = new TokenState(() => {})
+    await state.set('opaque-token', 'set', true)
+    expect(state.claims).toBeNull()
+    expect(state.secondsLeft()).toBe(Infinity)
+    await state.set(jwt({ exp: 1000 }), 'refresh', false)
+    expect(state.secondsLeft(990_000)).toBe(10)
+  })
+
+  it('tells every listener about each change with a stamp that only grows', async () => {
+    const seen = vi.fn()
+    const state = new TokenState(seen)
+    await state.set('a', 'set', true)
+    await state.set(null, 'logout', true)
+    const [[first], [second]] = seen.mock.calls
+    expect(first).toMatchObject({ hasToken: true, cause: 'set' })
+    expect(second).toMatchObject({ hasToken: false, cause: 'logout', claims: null })
+    expect(second.stamp).toBeGreaterThan(first.stamp)
+  })
+
+  it('counts explicit sets and logouts as a new generation, refreshes not', async () => {
+    const state = new TokenState(() => {})
+    await state.load()
+    const g = state.generation
+    await state.set('a', 'refresh', false)
+    expect(state.generation).toBe(g)
+    await state.set(null, 'logout', true)
+    expect(state.generation).toBe(g + 1)
+  })
+})
