@@ -7,6 +7,7 @@ import { ExpiryGuard } from './ExpiryGuard.js'
 import { handleMessage } from './handleMessage.js'
 import { parseOrigins } from './origins.js'
 import { Refresher } from './Refresher.js'
+import { routeOthersToNetwork } from './staticRoutes.js'
 import { TokenState } from './TokenState.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -18,6 +19,12 @@ export interface TokenInjectionOptions {
   refreshTimeoutMs?: number
   /** JWTs expiring within this many seconds are refreshed before they are sent. */
   refreshLeewaySeconds?: number
+  /**
+   * Send every request that is not for an API origin straight to the network, where
+   * the browser supports static routing (Chromium). Default true; set false when the
+   * same worker has other fetch handlers (caching, offline pages) that must see them.
+   */
+  routeOthersToNetwork?: boolean
 }
 
 // Every method workbox-routing can route; it routes only GET unless told.
@@ -44,7 +51,11 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
   // Start reading IndexedDB now, so the first request after a restart rarely waits.
   void state.load()
 
-  self.addEventListener('install', () => void self.skipWaiting())
+  const bypass = options.routeOthersToNetwork ?? true
+  self.addEventListener('install', (event) => {
+    void self.skipWaiting()
+    if (bypass) routeOthersToNetwork(event, origins)
+  })
   self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))
   self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry }))
 

@@ -37,7 +37,11 @@ const TAGS: Record<EntryKind, string> = {
 const SOURCES: Record<EntrySource, string> = { 'this tab': 'This tab', issuer: 'Issuer', api: 'API' }
 const KEEP = 150
 
-/** The live log, newest first; entries from the servers and this tab interleave by time. */
+/**
+ * The live log, oldest first like a console, kept scrolled to the newest line
+ * unless the reader has scrolled up. Entries from the servers and from this tab
+ * interleave by time.
+ */
 export class ActivityLog {
   #list: HTMLOListElement
   #entries: Array<Entry & { element: HTMLLIElement }> = []
@@ -47,14 +51,17 @@ export class ActivityLog {
   }
 
   add(entry: Entry): void {
+    const list = this.#list
+    const following = list.scrollHeight - list.scrollTop - list.clientHeight < 48
     const element = render(entry)
-    // Usually the newest: walk from the front to the first older entry.
-    const index = this.#entries.findIndex((e) => e.at <= entry.at)
-    const before = index === -1 ? null : this.#entries[index]!.element
-    this.#list.insertBefore(element, before)
-    this.#entries.splice(index === -1 ? this.#entries.length : index, 0, { ...entry, element })
-    for (const old of this.#entries.splice(KEEP)) old.element.remove()
-    this.#list.dataset.empty = 'false'
+    // Usually the newest: look from the end for the first entry not later than this one.
+    let index = this.#entries.length
+    while (index > 0 && this.#entries[index - 1]!.at > entry.at) index--
+    list.insertBefore(element, this.#entries[index]?.element ?? null)
+    this.#entries.splice(index, 0, { ...entry, element })
+    for (const old of this.#entries.splice(0, Math.max(0, this.#entries.length - KEEP))) old.element.remove()
+    list.dataset.empty = 'false'
+    if (following) list.scrollTop = list.scrollHeight
   }
 
   note(kind: EntryKind, text: string): void {

@@ -44,7 +44,7 @@ if (session.claims || registeredSignedIn) {
 } else {
   log.note('app', 'The service worker is ready; nobody is signed in yet')
 }
-let opaqueHasToken = OPAQUE && registeredSignedIn
+let opaqueHasToken: boolean = OPAQUE && registeredSignedIn
 
 session.addEventListener('tokenchange', ({ detail: { claims } }) => {
   if (claims) log.note('handover', `The worker now holds token ${short(claims.jti)}, valid until ${clock(claims.exp)}; every tab uses it`)
@@ -270,10 +270,11 @@ function initials(name: string): string {
     .join('')
 }
 
+const HUES = [245, 265, 200, 170, 330, 20, 290]
 function hue(seed: string): number {
   let h = 0
-  for (const char of seed) h = (h * 31 + char.charCodeAt(0)) % 360
-  return h
+  for (const char of seed) h = (h * 31 + char.charCodeAt(0)) % 9973
+  return HUES[h % HUES.length]!
 }
 
 function errorOf(answer: Answer<unknown>): string {

@@ -12,6 +12,7 @@ export interface SwOptions {
   apiOrigins: string[]
   refreshTimeoutMs?: number
   refreshLeewaySeconds?: number
+  routeOthersToNetwork?: boolean
 }
 
 /**

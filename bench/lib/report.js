@@ -1,0 +1,112 @@
+/** Prints the results as plain-text tables, one per question, with the targets beside them. */
+export function printTable(results) {
+  const out = []
+  const { machine: m } = results
+  out.push(`sw-bearer bench · ${results.date} · commit ${results.commit}${results.dirty ? ' (+ local changes)' : ''}`)
+  out.push(`${m.cores} × ${m.cpu}, ${m.memoryGB} GB · ${m.os} · Node ${m.node} · Chromium ${m.chromium}`)
+  out.push('Times are page-side (performance.now) fetch round trips in ms; compare ratios within this run only.')
+
+  const pr = results.perRequest
+  if (pr) {
+    const { sequential: s, concurrent: c, ratios: r } = pr
+    out.push('', `1. Per API request (cross-origin GET, ${s.floor.n} sequential per variant, interleaved rounds)`)
+    out.push(
+      table(
+        ['', '(a) no SW, page sets header', '(b) passthrough SW', '(c) sw-bearer', 'c/a', 'c/b'],
+        [
+          ['sequential p50', s.floor.p50, s.passthrough.p50, s.bearer.p50, r.sequentialP50.cOverA, mark(r.sequentialP50.cOverB, r.sequentialP50.cOverB <= results.targets.cOverBP50)],
+          ['sequential p90', s.floor.p90, s.passthrough.p90, s.bearer.p90, r.sequentialP90.cOverA, r.sequentialP90.cOverB],
+          [
+            `${results.config.perRequest.concurrency} at once, total (median of ${c.floor.rounds})`,
+            c.floor.medianTotalMs,
+            c.passthrough.medianTotalMs,
+            c.bearer.medianTotalMs,
+            r.concurrent.cOverA,
+            r.concurrent.cOverB,
+          ],
+        ],
+      ),
+    )
+    out.push(`   target c/b p50 ≤ ${results.targets.cOverBP50} · failed requests: ${JSON.stringify(pr.failed)} · routing of an API request: ${JSON.stringify(pr.routing)}`)
+  }
+
+  const na = results.nonApi
+  if (na) {
+    const s = na.sequential
+    out.push('', `2. Same-origin asset, not an API request (${s.noWorker.n} sequential per variant)`)
+    out.push(
+      table(
+        ['', 'no SW', 'passthrough SW', 'sw-bearer', 'sw-bearer / no SW'],
+        [
+          ['p50', s.noWorker.p50, s.passthrough.p50, s.bearer.p50, na.ratios.bearerOverNoWorkerP50],
+          ['p90', s.noWorker.p90, s.passthrough.p90, s.bearer.p90, na.ratios.bearerOverNoWorkerP90],
+        ],
+      ),
+    )
+    out.push(`   routing of an asset under sw-bearer (resource timing): ${JSON.stringify(na.routing)} · failed: ${na.failed}`)
+  }
+
+  const st = results.storm
+  if (st) {
+    out.push('', `3. Refresh storm: revoked token, ${st.total} requests at once over ${st.tabs} tabs (provider answers in ${results.config.providerLatencyMs} ms)`)
+    const row = (name, v, target) => {
+      const last = v.runs.at(-1)
+      return [
+        name,
+        target ? mark(v.providerCalls.join(', '), v.providerCalls.every((n) => n === target)) : v.providerCalls.join(', '),
+        v.medianTimeToLastResponseMs,
+        v.runs.map((x) => x.okSeenByApp).join(', '),
+        v.runs.map((x) => x.unauthorizedSeenByApp).join(', '),
+        `${last.server.unauthorized} / ${last.server.ok}`,
+      ]
+    }
+    out.push(
+      table(
+        ['', 'provider calls (each run)', 'time to last response, median', '200s seen by app', '401s seen by app', 'API 401s / 200s (last run)'],
+        [row('sw-bearer', st.bearer, results.targets.stormProviderCalls), row('per-tab wrapper (axios-auth-refresh style)', st.wrapper)],
+      ),
+    )
+  }
+
+  const cs = results.coldStart
+  if (cs) {
+    out.push('', `4. Cold start: first API request after the browser stopped the worker (median of ${cs.bearer.cold.length})`)
+    out.push(
+      table(
+        ['', 'cold request', 'warm request after it', 'cold − warm'],
+        [
+          ['passthrough SW', cs.passthrough.medianColdMs, cs.passthrough.medianWarmMs, cs.passthrough.medianStartupMs],
+          ['sw-bearer (token from IndexedDB)', cs.bearer.medianColdMs, cs.bearer.medianWarmMs, cs.bearer.medianStartupMs],
+        ],
+      ),
+    )
+    out.push(`   sw-bearer / passthrough, cold: ${cs.coldRatio} · failed: ${cs.failed}`)
+  }
+
+  const bs = results.bundleSize
+  if (bs) {
+    out.push('', '5. Bundle size of a consumer (minified, production, gzip -9), bytes')
+    out.push(
+      table(
+        ['', 'minified', 'gzip', 'target (gzip)'],
+        [
+          ['service worker (installTokenInjection + workbox, idb, jose decode)', bs.sw.minified, mark(bs.sw.gzip, bs.sw.gzip <= results.targets.swGzip), results.targets.swGzip],
+          ['page (registerTokenServiceWorker)', bs.page.minified, mark(bs.page.gzip, bs.page.gzip <= results.targets.pageGzip), results.targets.pageGzip],
+        ],
+      ),
+    )
+  }
+  console.log(out.join('\n'))
+}
+
+/** A value with ✓ or ✗ after it, for the rows that have a target. */
+function mark(value, met) {
+  return `${value} ${met ? '✓' : '✗'}`
+}
+
+function table(header, rows) {
+  const cells = [header, ...rows].map((row) => row.map((cell) => String(cell)))
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => [...row[i]].length)))
+  const line = (row) => '   ' + row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')
+  return [line(cells[0]), '   ' + widths.map((w) => '─'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n')
+}
