@@ -20,13 +20,14 @@ export async function buildClient({ apiURL, tokenFormat }) {
   }
   const common = { configFile: false, root: WEB, logLevel: 'warn', define, clearScreen: false }
   const results = await Promise.all([
-    build({ ...common, build: { write: false, target: 'es2022', modulePreload: false } }),
+    build({ ...common, build: { write: false, target: 'es2022', modulePreload: false, sourcemap: true } }),
     // A classic script, so the demo also runs where module workers are new (Firefox).
     build({
       ...common,
       build: {
         write: false,
         target: 'es2022',
+        sourcemap: true,
         rollupOptions: { input: `${WEB}sw.ts`, output: { format: 'iife', entryFileNames: 'sw.js' } },
       },
     }),
@@ -46,5 +47,6 @@ function typeOf(name) {
   if (name.endsWith('.js')) return 'text/javascript; charset=utf-8'
   if (name.endsWith('.css')) return 'text/css; charset=utf-8'
   if (name.endsWith('.svg')) return 'image/svg+xml'
+  if (name.endsWith('.map')) return 'application/json; charset=utf-8'
   return 'application/octet-stream'
 }

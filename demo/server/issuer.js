@@ -104,7 +104,8 @@ export async function createIssuer({ issuerURL, audience, lifetimeSeconds, forma
       const session = cookie && sessions.get(cookie)
       if (!session) {
         activity.add('issuer', 'signed-out', 'getAccessToken: no session, so null (signed out)')
-        return sendJSON(res, 401, { error: 'login_required' })
+        // Not an error status: "nobody is signed in" is an ordinary answer, like Privy's null.
+        return sendJSON(res, 200, { access_token: null, error: 'login_required' })
       }
       const { token, claims } = await mint(session)
       activity.counters.tokensMinted++
