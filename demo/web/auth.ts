@@ -7,10 +7,10 @@
 /** Resolves with a fresh access token, or null when nobody is signed in. */
 export async function getAccessToken(): Promise<string | null> {
   const response = await fetch('/auth/token', { method: 'POST', credentials: 'same-origin', cache: 'no-store' })
-  // login_required is the provider saying "signed out"; sw-bearer's word for that is null.
-  if (response.status === 401) return null
   if (!response.ok) throw new Error(`The token endpoint answered ${response.status}`)
-  const body = (await response.json()) as { access_token?: unknown }
+  const body = (await response.json()) as { access_token?: unknown; error?: unknown }
+  // login_required is the provider saying "signed out"; sw-bearer's word for that is null.
+  if (body.access_token === null && body.error === 'login_required') return null
   if (typeof body.access_token !== 'string') throw new Error('The token endpoint sent no access_token')
   return body.access_token
 }

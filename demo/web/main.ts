@@ -270,11 +270,11 @@ function initials(name: string): string {
     .join('')
 }
 
-const HUES = [245, 265, 200, 170, 330, 20, 290]
 function hue(seed: string): number {
+  const hues = [245, 265, 200, 170, 330, 20, 290]
   let h = 0
   for (const char of seed) h = (h * 31 + char.charCodeAt(0)) % 9973
-  return HUES[h % HUES.length]!
+  return hues[h % hues.length]!
 }
 
 function errorOf(answer: Answer<unknown>): string {
