@@ -5,7 +5,6 @@ export type SwBearerErrorCode =
   | 'invalid-token'
   | 'timeout'
   | 'provider-failed'
-  | 'logged-out'
 
 /** The shape an error takes when it crosses postMessage (prototypes do not survive it). */
 export interface WireError {
@@ -19,7 +18,6 @@ const CODES: ReadonlySet<string> = new Set<SwBearerErrorCode>([
   'invalid-token',
   'timeout',
   'provider-failed',
-  'logged-out',
 ])
 
 export class SwBearerError extends Error {
