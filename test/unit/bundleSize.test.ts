@@ -1,0 +1,34 @@
+// @vitest-environment node
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// The bench measures and runs these very bundles; one definition keeps the two honest.
+import { bundleEntries, CONSUMER_ENTRIES } from '../../bench/lib/bundles.js'
+
+// Issue 5's budgets, in gzip bytes. Sizes are deterministic, unlike times, so they
+// are asserted here; the bench reports them beside its timings.
+const SW_BUDGET = 6 * 1024
+const PAGE_BUDGET = 3 * 1024
+
+let dir: string
+let gzip: Record<string, number>
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sw-bearer-size-'))
+  const bundles: Record<string, Buffer> = await bundleEntries(CONSUMER_ENTRIES, dir)
+  gzip = Object.fromEntries(Object.entries(bundles).map(([name, bytes]) => [name, gzipSync(bytes, { level: 9 }).length]))
+}, 60_000)
+
+afterAll(() => rm(dir, { recursive: true, force: true }))
+
+describe("a consumer's bundles, minified for production and gzipped", () => {
+  it(`keeps the service worker (installTokenInjection with workbox, idb and jose) within ${SW_BUDGET} bytes`, () => {
+    expect(gzip.sw).toBeLessThanOrEqual(SW_BUDGET)
+  })
+
+  it(`keeps the page side (registerTokenServiceWorker) within ${PAGE_BUDGET} bytes`, () => {
+    expect(gzip.page).toBeLessThanOrEqual(PAGE_BUDGET)
+  })
+})
