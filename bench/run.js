@@ -1,9 +1,9 @@
-// npm run bench [-- --quick] [-- --only=perRequest,nonApi,storm,coldStart,bundleSize]
+// npm run bench [-- --quick] [-- --only=perRequest,nonApi,storm,coldStart] [-- --driver=cdp|playwright]
 // Real headless Chromium against loopback servers; prints a table and writes
 // bench/results/<timestamp>.json. Compare ratios within one run, not across runs.
 import { execFileSync } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, totalmem, type as osType, release as osRelease } from 'node:os'
+import { cpus, loadavg, totalmem, type as osType, release as osRelease } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -25,6 +25,7 @@ const RESULTS_DIR = join(HERE, 'results')
 const quick = process.argv.includes('--quick')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 const wanted = (name) => !only || only.includes(name)
+const driver = process.argv.find((a) => a.startsWith('--driver='))?.slice(9) ?? 'cdp'
 
 const CONFIG = {
   providerLatencyMs: 50,
@@ -62,7 +63,7 @@ async function main() {
     swSource: () => swSource,
     files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/consumer-page.js': bundles.page },
   })
-  const browser = await launch()
+  const browser = await launch(driver)
   const env = { browser, provider, api, pageOrigin: `http://localhost:${pageServer.port}`, apiURL: `${apiOrigin}/data` }
 
   const results = {
@@ -76,8 +77,10 @@ async function main() {
       os: `${osType()} ${osRelease()}`,
       node: process.version,
       chromium: browser.version(),
+      // Other work on the machine shows up as noise: judge the run by these.
+      loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100),
     },
-    config: { ...CONFIG, quick },
+    config: { ...CONFIG, quick, driver },
     targets: TARGETS,
     bundleSize: sizes,
   }
@@ -103,6 +106,7 @@ async function main() {
     await Promise.all([api.close(), pageServer.close()])
   }
   results.durationSeconds = Math.round((Date.now() - started) / 1000)
+  results.machine.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100)
 
   printTable(results)
   await mkdir(RESULTS_DIR, { recursive: true })

@@ -70,7 +70,7 @@ const VARIANTS = {
   },
 }
 
-const round2 = (ms) => Math.round(ms * 100) / 100
+const round3 = (ms) => Math.round(ms * 1000) / 1000
 
 async function timed(send) {
   const start = performance.now()
@@ -92,7 +92,7 @@ async function sequential(send, n, warmup) {
   let failed = 0
   for (let i = 0; i < n; i++) {
     const { ms, status } = await timed(send)
-    times.push(round2(ms))
+    times.push(round3(ms))
     if (status !== 200) failed++
   }
   return { times, failed }
@@ -110,12 +110,12 @@ window.bench = {
     for (let i = 0; i < warmup; i++) await timed(apiFetch)
     const start = performance.now()
     const results = await Promise.all(Array.from({ length: n }, () => timed(apiFetch)))
-    return { ms: round2(performance.now() - start), failed: results.filter((r) => r.status !== 200).length }
+    return { ms: round3(performance.now() - start), failed: results.filter((r) => r.status !== 200).length }
   },
   /** One request, timed: the cold start probe. */
   async one() {
     const { ms, status } = await timed(apiFetch)
-    return { ms: round2(ms), status }
+    return { ms: round3(ms), status }
   },
   /** n requests at once from this tab, starting at an agreed wall-clock instant. */
   async storm(n, startAtEpochMs) {

@@ -3,7 +3,8 @@ export function printTable(results) {
   const out = []
   const { machine: m } = results
   out.push(`sw-bearer bench · ${results.date} · commit ${results.commit}${results.dirty ? ' (+ local changes)' : ''}`)
-  out.push(`${m.cores} × ${m.cpu}, ${m.memoryGB} GB · ${m.os} · Node ${m.node} · Chromium ${m.chromium}`)
+  out.push(`${m.cores} × ${m.cpu}, ${m.memoryGB} GB · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · driver ${results.config.driver}`)
+  out.push(`load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(', ')}, at end ${m.loadAverageAtEnd.join(', ')} · ${results.durationSeconds} s`)
   out.push('Times are page-side (performance.now) fetch round trips in ms; compare ratios within this run only.')
 
   const pr = results.perRequest
@@ -27,6 +28,8 @@ export function printTable(results) {
         ],
       ),
     )
+    const pr50 = r.perRoundP50
+    out.push(`   c/b of each round's p50: median ${pr50.cOverB.median}, interquartile ${pr50.cOverB.p25}–${pr50.cOverB.p75} (${pr50.rounds.cOverB.length} rounds) · c/a: median ${pr50.cOverA.median}, ${pr50.cOverA.p25}–${pr50.cOverA.p75}`)
     out.push(`   target c/b p50 ≤ ${results.targets.cOverBP50} · failed requests: ${JSON.stringify(pr.failed)} · routing of an API request: ${JSON.stringify(pr.routing)}`)
   }
 

@@ -111,7 +111,9 @@ export async function startPageServer({ files, provider, swSource }) {
     if (path === '/sw.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript', ...NO_STORE }).end(swSource())
     const file = files[path]
     if (file === undefined) return void res.writeHead(404).end()
-    const type = path.endsWith('.html') || path === '/' ? 'text/html' : 'text/javascript'
+    // Not cross-origin isolated, like most apps: isolation would give finer timers but
+    // also move the worker out of the page's process, which changes what is measured.
+    const type = path === '/' ? 'text/html' : 'text/javascript'
     res.writeHead(200, { 'Content-Type': type, ...NO_STORE }).end(file)
   })
 }

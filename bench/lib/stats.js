@@ -14,7 +14,7 @@ export const round = (value, digits = 2) => (Number.isFinite(value) ? Number(val
 
 /** p50 and p90 (ms) of a list of times. */
 export function summary(times) {
-  return { n: times.length, p50: round(quantile(times, 0.5)), p90: round(quantile(times, 0.9)) }
+  return { n: times.length, p50: round(quantile(times, 0.5), 3), p90: round(quantile(times, 0.9), 3) }
 }
 
 export const ratio = (a, b) => round(a / b, 3)

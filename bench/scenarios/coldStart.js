@@ -1,4 +1,3 @@
-import { call, stopWorkers } from '../lib/browser.js'
 import { median, ratio, round, shuffled } from '../lib/stats.js'
 import { log, openVariant } from './common.js'
 
@@ -13,14 +12,14 @@ export async function coldStart(env, { iterations }) {
   const open = []
   try {
     for (const variant of VARIANTS) open.push(await openVariant(env, variant))
-    for (const { page } of open) await call(page, 'sequential', 20, 0)
+    for (const { page } of open) await page.call('sequential', 20, 0)
     const samples = Object.fromEntries(VARIANTS.map((v) => [v, { cold: [], warm: [] }]))
     let failed = 0
     for (let i = 0; i < iterations; i++) {
       for (const { variant, context, page } of shuffled(open)) {
-        await stopWorkers(context, page)
-        const cold = await call(page, 'one')
-        const warm = await call(page, 'one')
+        await context.stopWorkers(page)
+        const cold = await page.call('one')
+        const warm = await page.call('one')
         if (cold.status !== 200 || warm.status !== 200) failed++
         samples[variant].cold.push(cold.ms)
         samples[variant].warm.push(warm.ms)

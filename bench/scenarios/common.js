@@ -1,4 +1,3 @@
-import { call, openTab } from '../lib/browser.js'
 
 /** A fresh browser context with `tabs` tabs, each set up as `variant`. */
 export async function openVariant(env, variant, tabs = 1) {
@@ -6,8 +5,9 @@ export async function openVariant(env, variant, tabs = 1) {
   const pages = []
   // One after another: the first tab's registration installs the worker the others join.
   for (let i = 0; i < tabs; i++) {
-    const page = await openTab(context, `${env.pageOrigin}/`)
-    const setup = await call(page, 'setup', variant, env.apiURL)
+    const page = await context.openTab(`${env.pageOrigin}/`)
+    const setup = await page.call('setup', variant, env.apiURL)
+    if (setup.visibility !== 'visible') throw new Error(`${variant}: the tab is ${setup.visibility}, its timers would be throttled`)
     if (variant !== 'floor' && variant !== 'wrapper' && !setup.controlled) {
       throw new Error(`${variant}: the page is not controlled by its service worker`)
     }

@@ -1,4 +1,3 @@
-import { call } from '../lib/browser.js'
 import { ratio, shuffled, summary } from '../lib/stats.js'
 import { log, openVariant } from './common.js'
 
@@ -13,18 +12,18 @@ export async function nonApi(env, { rounds, perRound }) {
   const open = []
   try {
     for (const variant of VARIANTS) open.push(await openVariant(env, variant))
-    for (const { page } of open) await call(page, 'assets', 50, 0)
+    for (const { page } of open) await page.call('assets', 50, 0)
     const times = Object.fromEntries(VARIANTS.map((v) => [v, []]))
     let failed = 0
     for (let r = 0; r < rounds; r++) {
       for (const { variant, page } of shuffled(open)) {
-        const result = await call(page, 'assets', perRound, 3)
+        const result = await page.call('assets', perRound, 3)
         times[variant].push(...result.times)
         failed += result.failed
       }
     }
     log(`  assets: ${rounds} rounds × ${perRound} requests per variant`)
-    const routing = await call(open[2].page, 'routing', '/asset')
+    const routing = await open[2].page.call('routing', '/asset')
     const s = Object.fromEntries(VARIANTS.map((v) => [v, summary(times[v])]))
     return {
       sequential: { noWorker: s.floor, passthrough: s.passthrough, bearer: s.bearer },

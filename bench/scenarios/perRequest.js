@@ -1,5 +1,4 @@
-import { call } from '../lib/browser.js'
-import { median, ratio, round, shuffled, summary } from '../lib/stats.js'
+import { median, quantile, ratio, round, shuffled, summary } from '../lib/stats.js'
 import { log, openVariant } from './common.js'
 
 const VARIANTS = ['floor', 'passthrough', 'bearer']
@@ -13,30 +12,36 @@ export async function perRequest(env, { rounds, perRound, concurrentRounds, conc
   const open = []
   try {
     for (const variant of VARIANTS) open.push(await openVariant(env, variant))
-    for (const { page } of open) await call(page, 'sequential', 50, 0) // warm connections, preflight cache, JIT
+    for (const { page } of open) await page.call('sequential', 50, 0) // warm connections, preflight cache, JIT
 
     const times = Object.fromEntries(VARIANTS.map((v) => [v, []]))
     const failed = Object.fromEntries(VARIANTS.map((v) => [v, 0]))
+    // c/b within each round: how much the headline ratio moves with the machine's noise.
+    const roundRatios = { cOverA: [], cOverB: [] }
     for (let r = 0; r < rounds; r++) {
+      const p50 = {}
       for (const { variant, page } of shuffled(open)) {
-        const result = await call(page, 'sequential', perRound, 3)
+        const result = await page.call('sequential', perRound, 3)
         times[variant].push(...result.times)
         failed[variant] += result.failed
+        p50[variant] = median(result.times)
       }
+      roundRatios.cOverA.push(ratio(p50.bearer, p50.floor))
+      roundRatios.cOverB.push(ratio(p50.bearer, p50.passthrough))
     }
     log(`  sequential: ${rounds} rounds × ${perRound} requests per variant`)
 
     const totals = Object.fromEntries(VARIANTS.map((v) => [v, []]))
     for (let r = 0; r < concurrentRounds; r++) {
       for (const { variant, page } of shuffled(open)) {
-        const result = await call(page, 'concurrent', concurrency, 3)
+        const result = await page.call('concurrent', concurrency, 3)
         totals[variant].push(result.ms)
         failed[variant] += result.failed
       }
     }
     log(`  concurrent: ${concurrentRounds} rounds × ${concurrency} at once per variant`)
 
-    const routing = await call(open[2].page, 'routing', '/data')
+    const routing = await open[2].page.call('routing', '/data')
     const sequential = Object.fromEntries(VARIANTS.map((v) => [v, summary(times[v])]))
     const concurrent = Object.fromEntries(
       VARIANTS.map((v) => [v, { rounds: totals[v].length, medianTotalMs: round(median(totals[v])), totalsMs: totals[v] }]),
@@ -49,6 +54,11 @@ export async function perRequest(env, { rounds, perRound, concurrentRounds, conc
       routing,
       ratios: {
         sequentialP50: { cOverA: ratio(c.p50, a.p50), cOverB: ratio(c.p50, b.p50), bOverA: ratio(b.p50, a.p50) },
+        perRoundP50: {
+          cOverB: { median: round(median(roundRatios.cOverB), 3), p25: round(quantile(roundRatios.cOverB, 0.25), 3), p75: round(quantile(roundRatios.cOverB, 0.75), 3) },
+          cOverA: { median: round(median(roundRatios.cOverA), 3), p25: round(quantile(roundRatios.cOverA, 0.25), 3), p75: round(quantile(roundRatios.cOverA, 0.75), 3) },
+          rounds: roundRatios,
+        },
         sequentialP90: { cOverA: ratio(c.p90, a.p90), cOverB: ratio(c.p90, b.p90) },
         concurrent: {
           cOverA: ratio(concurrent.bearer.medianTotalMs, concurrent.floor.medianTotalMs),

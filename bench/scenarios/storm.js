@@ -1,4 +1,3 @@
-import { call } from '../lib/browser.js'
 import { median, round } from '../lib/stats.js'
 import { log, openVariant } from './common.js'
 
@@ -14,14 +13,14 @@ export async function storm(env, { reps, tabs, total }) {
     for (const variant of order) {
       const opened = await openVariant(env, variant, tabs)
       try {
-        for (const page of opened.pages) await call(page, 'sequential', 5, 0)
+        for (const page of opened.pages) await page.call('sequential', 5, 0)
         env.provider.revokeAll()
         env.provider.calls = 0
         env.api.resetCounts()
         // Every tab fires at one agreed instant; each reports page-side epoch times.
         const startAt = Date.now() + 500
         const perTab = Math.ceil(total / tabs)
-        const results = await Promise.all(opened.pages.map((page) => call(page, 'storm', perTab, startAt)))
+        const results = await Promise.all(opened.pages.map((page) => page.call('storm', perTab, startAt)))
         const start = Math.min(...results.map((r) => r.startEpochMs))
         const end = Math.max(...results.map((r) => r.endEpochMs))
         runs[variant].push({
