@@ -7,7 +7,7 @@ import { listen, readJSON, sendJSON } from './http.js'
 const RETRY_WINDOW_MS = 15_000
 
 /**
- * @typedef {{ sub: string, sid: string, jti: string, exp: number }} Caller
+ * @typedef {{ sub: string, sid: string, jti: string, iat: number, exp: number }} Caller
  * @typedef {{ id: string, text: string, createdAt: number }} Note
  * @typedef {{
  *   port: number,
@@ -42,8 +42,9 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
   /** @returns {Promise<{ ok: true, caller: Caller, alg: string } | { ok: false, reason: string, sid?: string, jti?: string }>} */
   async function authenticate(token) {
     if (format === 'opaque') {
-      const claims = issuer.introspect(token)
-      return claims ? { ok: true, caller: claims, alg: 'opaque' } : { ok: false, reason: 'unknown, expired or revoked token' }
+      const answer = issuer.introspect(token)
+      if (answer.active) return { ok: true, caller: answer.claims, alg: 'opaque' }
+      return { ok: false, reason: answer.reason, sid: answer.claims?.sid, jti: answer.claims?.jti }
     }
     try {
       const { payload, protectedHeader } = await jwtVerify(token, jwks, {
@@ -65,7 +66,7 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
   const routes = {
     'GET /me': (caller) => ({
       status: 200,
-      body: { sub: caller.sub, sid: caller.sid, name: issuer.nameOf(caller.sub) ?? null, tokenId: caller.jti, tokenExpiresAt: caller.exp },
+      body: { sub: caller.sub, sid: caller.sid, name: issuer.nameOf(caller.sub) ?? null, tokenId: caller.jti, tokenIssuedAt: caller.iat, tokenExpiresAt: caller.exp },
     }),
 
     'GET /notes': (caller) => ({ status: 200, body: { notes: notesOf(caller.sub) } }),

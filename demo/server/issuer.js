@@ -138,11 +138,17 @@ export async function createIssuer({ issuerURL, audience, lifetimeSeconds, forma
       return 0
     },
 
-    /** Token introspection for opaque tokens: the claims, or null when unknown, expired or revoked. */
+    /**
+     * Token introspection for opaque tokens. A real one (RFC 7662) says only
+     * `active: false`; this one also says why, for the demo's log.
+     * @returns {{ active: true, claims: Claims } | { active: false, reason: string, claims?: Claims }}
+     */
     introspect(token) {
       const claims = opaque.get(token)
-      if (!claims || revoked.has(claims.jti) || claims.exp <= Date.now() / 1000) return null
-      return claims
+      if (!claims) return { active: false, reason: 'unknown token' }
+      if (revoked.has(claims.jti)) return { active: false, reason: `token ${short(claims.jti)} was revoked`, claims }
+      if (claims.exp <= Date.now() / 1000) return { active: false, reason: `token ${short(claims.jti)} expired`, claims }
+      return { active: true, claims }
     },
 
     /** @returns {string | undefined} */

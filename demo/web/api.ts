@@ -9,6 +9,7 @@ export interface Profile {
   sid: string
   name: string | null
   tokenId: string
+  tokenIssuedAt: number
   tokenExpiresAt: number
 }
 

@@ -198,18 +198,23 @@ function renderAccount(): void {
 }
 
 function renderClaims(): void {
+  // An opaque token has no claims to decode: show what the API said about it instead.
   const claims = session.claims
   const sid = (claims?.sid as string | undefined) ?? profile?.sid
   const jti = claims?.jti ?? profile?.tokenId
+  const iat = claims?.iat ?? profile?.tokenIssuedAt
   const exp = claims?.exp ?? profile?.tokenExpiresAt
+  $('claims-caption').innerHTML = OPAQUE
+    ? 'An opaque token: <code>session.claims</code> is null, so these come from the last <code>GET /me</code>'
+    : 'Access token claims, from <code>session.claims</code>'
   $('claim-sid').textContent = sid ?? '–'
-  $('claim-jti').textContent = jti ? short(jti) : OPAQUE ? 'opaque' : '–'
-  $('claim-iss').textContent = claims?.iss ?? (OPAQUE ? 'not readable (opaque)' : '–')
+  $('claim-jti').textContent = jti ? short(jti) : '–'
+  $('claim-iss').textContent = claims?.iss ?? '–'
   $('claim-aud').textContent = [claims?.aud ?? []].flat().join(', ') || '–'
   const left = exp === undefined ? undefined : exp - Date.now() / 1000
-  const lifetime = claims?.exp !== undefined && claims.iat !== undefined ? claims.exp - claims.iat : undefined
-  $('claim-exp').textContent =
-    left === undefined ? '–' : left <= 0 ? 'expired · the next call refreshes it first' : `in ${Math.ceil(left)} s${left <= 30 ? ' · the next call refreshes it first' : ''}`
+  const lifetime = exp !== undefined && iat !== undefined ? exp - iat : undefined
+  const soon = ' · the next call refreshes it first'
+  $('claim-exp').textContent = left === undefined ? '–' : left <= 0 ? `expired${soon}` : `in ${Math.ceil(left)} s${left <= 30 ? soon : ''}`
   $('claim-meter').style.width = left !== undefined && lifetime ? `${Math.max(0, Math.min(100, (left / lifetime) * 100))}%` : '0'
   $('claim-meter').parentElement!.dataset.low = String(left !== undefined && left <= 30)
 }
