@@ -84,6 +84,7 @@ export class Refresher {
 
   async #fly(request: RefreshRequest): Promise<RefreshOutcome> {
     const generation = this.#state.generation
+    const refused = this.#state.token
     const answer = await this.#askTabs(request)
     if (this.#state.generation !== generation) return 'discarded'
     if (answer.kind === 'token' && answer.token === null) {
@@ -91,7 +92,9 @@ export class Refresher {
       await this.#state.set(null, 'logout', true)
       return 'logged-out'
     }
-    if (answer.kind === 'token' && isBearerToken(answer.token)) {
+    // After a 401, the very token the API just refused (an SDK serving its cache) is no refresh.
+    const unchanged = request.reason === 'unauthorized' && answer.kind === 'token' && answer.token === refused
+    if (answer.kind === 'token' && isBearerToken(answer.token) && !unchanged) {
       this.backoff.succeed()
       await this.#state.set(answer.token, 'refresh', false)
       return 'refreshed'

@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import type { ExpiryGuard } from './ExpiryGuard.js'
+import { FetchLimiter } from './FetchLimiter.js'
 import type { Refresher } from './Refresher.js'
 import type { TokenState } from './TokenState.js'
 
@@ -20,6 +21,8 @@ function withToken(request: Request, header: string): Request {
  * one. Never more than two sends; every wait in here is bounded by the refresher.
  */
 export function authorizedFetch({ state, refresher, expiry }: AuthorizedFetchOptions) {
+  const limiter = new FetchLimiter()
+  const send = (request: Request) => limiter.fetch(request)
   return async (request: Request, clientId: string | undefined): Promise<Response> => {
     if (!state.loaded) await state.load()
     // A refresh under way will replace the token: wait for it rather than earn a 401.
@@ -28,11 +31,11 @@ export function authorizedFetch({ state, refresher, expiry }: AuthorizedFetchOpt
 
     const sentToken = state.token
     const sentHeader = state.header
-    if (sentHeader === null) return fetch(request) // logged out: the API decides
+    if (sentHeader === null) return send(request) // logged out: the API decides
 
     // Bodies are streams: keep an unread copy so the retry sends the same bytes.
     const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
-    const first = await fetch(withToken(request, sentHeader))
+    const first = await send(withToken(request, sentHeader))
     if (first.status !== 401) return first
 
     // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
@@ -40,7 +43,7 @@ export function authorizedFetch({ state, refresher, expiry }: AuthorizedFetchOpt
     const retryToken = state.token
     if (state.header === null || retryToken === sentToken) return first
     void first.body?.cancel()
-    const retry = await fetch(withToken(replay, state.header))
+    const retry = await send(withToken(replay, state.header))
     // A token refused the moment it arrived means the provider is not really refreshing.
     if (retry.status === 401 && retryToken !== null) refresher.rejected(retryToken)
     return retry

@@ -119,3 +119,14 @@ describe('Refresher backoff', () => {
     expect(refresher.backoff.failures).toBe(1)
   })
 })
+
+describe('Refresher after a 401', () => {
+  it('counts the refused token handed straight back as a failure, and backs off', async () => {
+    const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'old-token' }))
+    const { refresher } = await setup(ask)
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('failed')
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('failed')
+    expect(ask).toHaveBeenCalledTimes(1)
+    expect(refresher.backoff.failures).toBe(1)
+  })
+})
