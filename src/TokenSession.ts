@@ -47,6 +47,11 @@ export class TokenSession extends EventTarget {
     return this.#claims
   }
 
+  /** Whether the worker holds a token: tells a signed-in opaque token (claims null) from signed out. */
+  get hasToken(): boolean {
+    return this.#hasToken
+  }
+
   /** Hands a token to the worker; resolves once it is held in memory and IndexedDB. */
   async setToken(token: string): Promise<void> {
     assertBearerToken(token)

@@ -30,6 +30,7 @@ describe('registerTokenServiceWorker', () => {
     const page = await lab.tab(await lab.context())
     const { claims } = await page.evaluate(() => (window as any).register())
     expect(claims).toBeNull()
+    expect(await page.evaluate(() => (window as any).session.hasToken)).toBe(false)
     expect(await authorizationSeen(page, 'anon')).toBeNull()
   })
 
@@ -122,6 +123,7 @@ describe('TokenSession', () => {
     const page = await lab.tab(await lab.context())
     const { claims } = await page.evaluate(() => (window as any).register())
     expect(claims).toBeNull()
+    expect(await page.evaluate(() => (window as any).session.hasToken)).toBe(true)
     expect(await authorizationSeen(page, 'opaque')).toBe(`Bearer ${lab.issuer.issued[0]}`)
   })
 
