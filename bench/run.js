@@ -32,7 +32,7 @@ const CONFIG = {
   perRequest: { rounds: quick ? 10 : 20, perRound: 30, concurrentRounds: quick ? 4 : 8, concurrency: 200 },
   nonApi: { rounds: quick ? 10 : 20, perRound: 30 },
   storm: { reps: quick ? 2 : 3, tabs: 5, total: 1000 },
-  coldStart: { iterations: quick ? 8 : 15 },
+  coldStart: { iterations: quick ? 10 : 20 },
 }
 
 const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, swGzip: 6144, pageGzip: 3072 }

@@ -11,6 +11,11 @@ export const FLAGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Every tab is a foreground tab: timers, process priority and occlusion never
+  // depend on which tab the bench happened to open last (Playwright sets these too).
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
 ]
 
 export function assertChromium() {
