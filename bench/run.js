@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { bundleEntries, CONSUMER_ENTRIES, PLACEHOLDER_ORIGIN } from './lib/bundles.js'
 import { launch } from './lib/browser.js'
-import { APP_JS, PAGE_HTML, PASSTHROUGH_SW } from './lib/pageApp.js'
+import { APP_JS, PAGE_HTML, PASSTHROUGH_SW, routedSw } from './lib/pageApp.js'
 import { printTable } from './lib/report.js'
 import { Provider, startApi, startPageServer } from './lib/servers.js'
 import { coldStart } from './scenarios/coldStart.js'
@@ -61,7 +61,7 @@ async function main() {
   const pageServer = await startPageServer({
     provider,
     swSource: () => swSource,
-    files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/consumer-page.js': bundles.page },
+    files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/routed-sw.js': routedSw(apiOrigin), '/consumer-page.js': bundles.page },
   })
   const browser = await launch(driver)
   const env = { browser, provider, api, pageOrigin: `http://localhost:${pageServer.port}`, apiURL: `${apiOrigin}/data` }

@@ -12,6 +12,22 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 self.addEventListener('fetch', (event) => event.respondWith(fetch(event.request)))
 `
 
+/**
+ * For row 2: a worker that sends every request except the API's straight to the
+ * network with the Static Routing API, with the same rule shape sw-bearer uses,
+ * and passes the rest through. What a controlled page pays, at least, for a
+ * request the browser routes past its worker.
+ */
+export const routedSw = (apiOrigin) => {
+  const url = new URL(apiOrigin)
+  const api = { protocol: url.protocol.slice(0, -1), hostname: url.hostname, port: url.port, pathname: '*', search: '*', hash: '*' }
+  return `self.addEventListener('install', (event) => {
+  self.skipWaiting()
+  event.waitUntil(event.addRoutes({ condition: { not: { or: [{ urlPattern: new URLPattern(${JSON.stringify(api)}) }] } }, source: 'network' }))
+})
+${PASSTHROUGH_SW.split('\n').slice(1).join('\n')}`
+}
+
 export const APP_JS = `
 let apiURL
 let apiFetch
@@ -55,6 +71,13 @@ const VARIANTS = {
   // (b) the same page behind a worker that only passes requests through.
   async passthrough() {
     await navigator.serviceWorker.register('/passthrough-sw.js')
+    await untilControlled()
+    const header = 'Bearer ' + (await getToken())
+    return () => fetch(apiURL, { headers: { Authorization: header } })
+  },
+  // Row 2's floor for a controlled page: a static route to the network, nothing else.
+  async routed() {
+    await navigator.serviceWorker.register('/routed-sw.js')
     await untilControlled()
     const header = 'Bearer ' + (await getToken())
     return () => fetch(apiURL, { headers: { Authorization: header } })

@@ -1,3 +1,5 @@
+import { ratio } from './stats.js'
+
 /** Prints the results as plain-text tables, one per question, with the targets beside them. */
 export function printTable(results) {
   const out = []
@@ -39,14 +41,14 @@ export function printTable(results) {
     out.push('', `2. Same-origin asset, not an API request (${s.noWorker.n} sequential per variant)`)
     out.push(
       table(
-        ['', 'no SW', 'passthrough SW', 'sw-bearer', 'sw-bearer / no SW'],
+        ['', 'no SW', 'passthrough SW', 'SW with only a static route', 'sw-bearer', 'sw-bearer / no SW', 'sw-bearer / static route'],
         [
-          ['p50', s.noWorker.p50, s.passthrough.p50, s.bearer.p50, na.ratios.bearerOverNoWorkerP50],
-          ['p90', s.noWorker.p90, s.passthrough.p90, s.bearer.p90, na.ratios.bearerOverNoWorkerP90],
+          ['p50', s.noWorker.p50, s.passthrough.p50, s.routed.p50, s.bearer.p50, na.ratios.bearerOverNoWorkerP50, na.ratios.bearerOverRoutedP50],
+          ['p90', s.noWorker.p90, s.passthrough.p90, s.routed.p90, s.bearer.p90, na.ratios.bearerOverNoWorkerP90, ratio(s.bearer.p90, s.routed.p90)],
         ],
       ),
     )
-    out.push(`   routing of an asset under sw-bearer (resource timing): ${JSON.stringify(na.routing)} · failed: ${na.failed}`)
+    out.push(`   routing of an asset (resource timing) under sw-bearer: ${JSON.stringify(na.routing)}, under the static-route SW: ${JSON.stringify(na.routedRouting)} · failed: ${na.failed}`)
   }
 
   const st = results.storm

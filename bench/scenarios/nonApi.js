@@ -1,12 +1,13 @@
 import { ratio, shuffled, summary } from '../lib/stats.js'
 import { log, openVariant } from './common.js'
 
-const VARIANTS = ['floor', 'passthrough', 'bearer']
+const VARIANTS = ['floor', 'passthrough', 'routed', 'bearer']
 
 /**
  * 2. Same-origin requests that are none of the API's business: with sw-bearer they
- * should cost what they cost without any worker. The passthrough row shows what
- * a worker that handles them costs, for scale.
+ * should cost what they cost without any worker. For scale: a worker that handles
+ * them (passthrough), and one that routes them to the network with the Static
+ * Routing API and does nothing else (routed), the least a controlled page pays.
  */
 export async function nonApi(env, { rounds, perRound }) {
   const open = []
@@ -23,13 +24,20 @@ export async function nonApi(env, { rounds, perRound }) {
       }
     }
     log(`  assets: ${rounds} rounds × ${perRound} requests per variant`)
-    const routing = await open[2].page.call('routing', '/asset')
+    const routing = await open[3].page.call('routing', '/asset')
+    const routedRouting = await open[2].page.call('routing', '/asset')
     const s = Object.fromEntries(VARIANTS.map((v) => [v, summary(times[v])]))
     return {
-      sequential: { noWorker: s.floor, passthrough: s.passthrough, bearer: s.bearer },
+      sequential: { noWorker: s.floor, passthrough: s.passthrough, routed: s.routed, bearer: s.bearer },
       failed,
       routing,
-      ratios: { bearerOverNoWorkerP50: ratio(s.bearer.p50, s.floor.p50), bearerOverNoWorkerP90: ratio(s.bearer.p90, s.floor.p90) },
+      routedRouting,
+      ratios: {
+        bearerOverNoWorkerP50: ratio(s.bearer.p50, s.floor.p50),
+        bearerOverNoWorkerP90: ratio(s.bearer.p90, s.floor.p90),
+        bearerOverRoutedP50: ratio(s.bearer.p50, s.routed.p50),
+        routedOverNoWorkerP50: ratio(s.routed.p50, s.floor.p50),
+      },
     }
   } finally {
     await Promise.all(open.map(({ context }) => context.close()))
