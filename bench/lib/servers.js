@@ -93,7 +93,7 @@ export async function startApi(provider) {
 }
 
 /**
- * The page origin: the bench page, its scripts, both service workers, a
+ * The page origin: the bench page, its scripts, its service workers, a
  * same-origin asset, and the provider's token endpoint.
  *
  * @param {{ files: Record<string, string | Buffer>, provider: Provider, swSource: () => string }} options
