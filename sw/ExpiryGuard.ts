@@ -18,14 +18,18 @@ export class ExpiryGuard {
     private readonly leewaySeconds: number,
   ) {}
 
-  /** Cheap when nothing is due: one subtraction. */
-  async check(clientId: string | undefined, reason: RefreshReason = 'expiring'): Promise<void> {
-    if (this.state.token === null) return
+  /** Synchronous, so the hot path awaits nothing when no refresh is due. */
+  due(): boolean {
+    if (this.state.token === null) return false
     if (this.state.secondsLeft() > this.leewaySeconds) {
       this.#clockSuspect = false
-      return
+      return false
     }
-    if (this.#clockSuspect) return
+    return !this.#clockSuspect
+  }
+
+  async check(clientId: string | undefined, reason: RefreshReason = 'expiring'): Promise<void> {
+    if (!this.due()) return
     const outcome = await this.refresher.run({ clientId, reason })
     if (outcome === 'refreshed' && this.state.secondsLeft() <= this.leewaySeconds) this.#clockSuspect = true
   }

@@ -10,10 +10,11 @@ export interface AuthorizedFetchOptions {
   expiry: ExpiryGuard
 }
 
+// A copy's headers are mutable: cheaper than building a Headers and a second init (bench row 1).
 function withToken(request: Request, header: string): Request {
-  const headers = new Headers(request.headers)
-  headers.set('Authorization', header)
-  return new Request(request, { headers })
+  const copy = new Request(request)
+  copy.headers.set('Authorization', header)
+  return copy
 }
 
 /**
@@ -27,7 +28,7 @@ export function authorizedFetch({ state, refresher, expiry }: AuthorizedFetchOpt
     if (!state.loaded) await state.load()
     // A refresh under way will replace the token: wait for it rather than earn a 401.
     if (refresher.inFlight) await refresher.inFlight
-    await expiry.check(clientId)
+    if (expiry.due()) await expiry.check(clientId)
 
     const sentToken = state.token
     const sentHeader = state.header

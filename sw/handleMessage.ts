@@ -49,7 +49,7 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
       return okReply(await state.set(null, 'logout', true))
     case 'refresh': {
       const outcome = await refresher.run({ clientId, reason: 'manual', force: true })
-      if (outcome === 'failed') throw new SwBearerError('provider-failed', 'The refresh failed; the current token is kept')
+      if (outcome === 'failed') throw new SwBearerError('provider-failed', 'Refresh failed; token kept')
       return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), state.token)
     }
     case 'ensure-fresh':

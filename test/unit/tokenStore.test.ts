@@ -55,3 +55,14 @@ describe('TokenState', () => {
     expect(state.generation).toBe(g + 1)
   })
 })
+
+describe('readClaims', () => {
+  it('reads a JWT payload and gives null for anything else, without throwing', async () => {
+    const { readClaims } = await import('../../sw/claims.js')
+    const payload = Buffer.from(JSON.stringify({ sub: 'u', exp: 1 })).toString('base64url')
+    expect(readClaims(`h.${payload}.s`)).toEqual({ sub: 'u', exp: 1 })
+    for (const token of ['opaque', 'a.b', 'a.b.c', `h.${Buffer.from('[1]').toString('base64url')}.s`, `h.${Buffer.from('null').toString('base64url')}.s`, 'h.%%%.s']) {
+      expect(readClaims(token), token).toBeNull()
+    }
+  })
+})
