@@ -10,18 +10,26 @@
 export class FetchLimiter {
   #active = 0
   #waiting: Array<() => void> = []
+  #release = () => {
+    const next = this.#waiting.shift()
+    if (next) next() // the slot is handed over
+    else this.#active--
+  }
 
   constructor(readonly limit = 256) {}
 
-  async fetch(request: Request): Promise<Response> {
-    if (this.#active < this.limit) this.#active++
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve)) // a slot is handed over
-    try {
-      return await fetch(request)
-    } finally {
-      const next = this.#waiting.shift()
-      if (next) next()
-      else this.#active--
+  /** Not async on purpose: below the cap the request starts at once, with no extra tick. */
+  fetch(request: Request): Promise<Response> {
+    if (this.#active < this.limit) {
+      this.#active++
+      return this.#send(request)
     }
+    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#send(request))
+  }
+
+  #send(request: Request): Promise<Response> {
+    const response = fetch(request)
+    response.then(this.#release, this.#release)
+    return response
   }
 }
