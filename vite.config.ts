@@ -10,6 +10,8 @@ export default defineConfig({
     },
     rollupOptions: {
       external: [/^idb(\/|$)/, /^jose(\/|$)/, /^workbox-(core|routing)(\/|$)/],
+      // The protocol, errors and header checks both sides import.
+      output: { chunkFileNames: 'common-[hash].js' },
     },
     target: 'es2022',
     minify: false,
