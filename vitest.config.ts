@@ -21,6 +21,8 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          // A loaded machine delays a refresh by seconds; polls wait for outcomes, not speed.
+          expect: { poll: { timeout: 10_000 } },
         },
       },
     ],

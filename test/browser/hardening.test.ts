@@ -1,35 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { Lab } from './harness/lab.js'
+import { describe, expect, it } from 'vitest'
+import { call, storm, sleep } from './harness/page.js'
+import { useLab } from './harness/useLab.js'
 
-let lab: Lab
-beforeAll(async () => {
-  lab = await Lab.start()
-})
-afterAll(() => lab?.close())
-beforeEach(() => lab.reset())
-
-type Result = { status: number; body: string; error?: string }
-const call = (page: Page, url: string, init?: RequestInit): Promise<Result> =>
-  page.evaluate(([u, i]) => (window as any).call(u, i), [url, init] as const)
-const storm = (page: Page, urls: string[]): Promise<Result[]> => page.evaluate((u) => (window as any).callMany(u), urls)
-const authorizationSeen = async (page: Page, id: string) => {
-  await call(page, `${lab.apiOrigin}/echo?id=${id}`)
-  return lab.api.sends(id)[0]?.authorization ?? null
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function signedInTabs(count: number): Promise<Page[]> {
-  const context = await lab.context()
-  const tabs: Page[] = []
-  for (let i = 0; i < count; i++) tabs.push(await lab.signedInTab(context))
-  return tabs
-}
+const lab = useLab()
 
 describe('origin matching in the browser', () => {
   it('treats host case as the same origin and a trailing dot as another', async () => {
     lab.swOptions = { apiOrigins: [`http://api.sw-bearer.test:${lab.api.port}`] }
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     await call(page!, `http://API.SW-Bearer.test:${lab.api.port}/echo?id=upper`)
     await call(page!, `http://api.sw-bearer.test.:${lab.api.port}/echo?id=dot`)
     expect(lab.api.sends('upper')[0]?.authorization).toMatch(/^Bearer /)
@@ -37,7 +15,7 @@ describe('origin matching in the browser', () => {
   })
 
   it('never carries the token across a redirect chain that leaves the list, even back to a listed origin', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const back = `${lab.apiOrigin}/echo?id=back`
     const viaOther = `${lab.otherOrigin}/redirect?id=other-hop&to=${encodeURIComponent(back)}`
     await call(page!, `${lab.apiOrigin}/redirect?id=first&to=${encodeURIComponent(viaOther)}`)
@@ -49,7 +27,7 @@ describe('origin matching in the browser', () => {
 
 describe('tokens', () => {
   it('refuses a hostile token from the provider as invalid-token and never attaches it', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const kept = lab.issuer.issued.at(-1)!
     for (const hostile of ['a\r\nX-Evil: 1', 'x'.repeat(64 * 1024), 'tök']) {
       const error = await page!.evaluate(
@@ -58,13 +36,13 @@ describe('tokens', () => {
       )
       expect(error).toMatchObject({ code: 'invalid-token' })
     }
-    expect(await authorizationSeen(page!, 'kept')).toBe(`Bearer ${kept}`)
+    expect(await lab.authorizationSeen(page!, 'kept')).toBe(`Bearer ${kept}`)
   })
 })
 
 describe('protocol fuzz', () => {
   it('survives thousands of random and malformed messages with its state unchanged', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const token = lab.issuer.issued.at(-1)!
     const claimsBefore = await page!.evaluate(() => (window as any).session.claims)
     await page!.evaluate(async () => {
@@ -95,7 +73,7 @@ describe('protocol fuzz', () => {
       }
     })
     await sleep(500)
-    expect(await authorizationSeen(page!, 'after-fuzz')).toBe(`Bearer ${token}`)
+    expect(await lab.authorizationSeen(page!, 'after-fuzz')).toBe(`Bearer ${token}`)
     expect(await page!.evaluate(() => (window as any).session.claims)).toEqual(claimsBefore)
     lab.issuer.revokeAll()
     expect((await call(page!, `${lab.apiOrigin}/auth?id=still-refreshes`)).status).toBe(200)
@@ -104,7 +82,7 @@ describe('protocol fuzz', () => {
 
 describe('provider', () => {
   it('hands back the same (revoked) token: one retry at most, then backs off', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     lab.issuer.revokeAll()
     lab.issuer.mode = 'same'
     lab.issuer.calls = 0
@@ -117,7 +95,7 @@ describe('provider', () => {
 
 describe('network', () => {
   it('API down: the page gets the network error promptly, no hang', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     lab.api.down = true
     const started = Date.now()
     const result = await call(page!, `${lab.apiOrigin}/echo?id=down`)
@@ -127,7 +105,7 @@ describe('network', () => {
   })
 
   it('API slow: the request waits for it, and another request is not held up', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const slow = call(page!, `${lab.apiOrigin}/slow?ms=1500&id=slow`)
     const started = Date.now()
     expect((await call(page!, `${lab.apiOrigin}/echo?id=fast`)).status).toBe(200)
@@ -138,7 +116,7 @@ describe('network', () => {
 
 describe('lifetime', () => {
   it('worker stopped mid-refresh: nothing hangs, and the next request refreshes once and succeeds', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     lab.issuer.revokeAll()
     lab.issuer.delayMs = 1500
     lab.issuer.calls = 0
@@ -155,7 +133,7 @@ describe('lifetime', () => {
   })
 
   it('a new worker version deployed while a token is stored keeps injecting it without a provider call', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const token = lab.issuer.issued.at(-1)
     lab.swVersion++
     await page!.evaluate(async () => {
@@ -164,12 +142,12 @@ describe('lifetime', () => {
       await registration.update()
       await changed
     })
-    expect(await authorizationSeen(page!, 'new-version')).toBe(`Bearer ${token}`)
+    expect(await lab.authorizationSeen(page!, 'new-version')).toBe(`Bearer ${token}`)
     expect(lab.issuer.calls).toBe(1)
   })
 
   it('two tabs logging in and out alternately end in one consistent state everywhere', async () => {
-    const [a, b] = await signedInTabs(2)
+    const [a, b] = await lab.signedInTabs(2)
     const tokens = await Promise.all(Array.from({ length: 10 }, () => lab.issuer.mint()))
     for (const token of tokens) {
       await Promise.all([
@@ -179,7 +157,7 @@ describe('lifetime', () => {
     }
     await a!.evaluate((t) => (window as any).session.setToken(t), tokens.at(-1)!)
     await sleep(300)
-    const seen = await authorizationSeen(a!, 'final')
+    const seen = await lab.authorizationSeen(a!, 'final')
     expect(seen).toBe(`Bearer ${tokens.at(-1)}`)
     const [claimsA, claimsB] = [await a!.evaluate(() => (window as any).session.claims), await b!.evaluate(() => (window as any).session.claims)]
     expect(claimsA).toEqual(claimsB)
@@ -189,7 +167,7 @@ describe('lifetime', () => {
 
 describe('concurrency soak', () => {
   it('5 tabs × 2000 requests with periodic revocations: every request answered, one provider call per revocation, nothing to the unlisted origin', async () => {
-    const tabs = await signedInTabs(5)
+    const tabs = await lab.signedInTabs(5)
     lab.issuer.calls = 0
     const rounds = 5
     let answered = 0

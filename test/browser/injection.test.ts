@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { Lab } from './harness/lab.js'
+import { describe, expect, it } from 'vitest'
+import { call, type Result } from './harness/page.js'
+import { useLab } from './harness/useLab.js'
 
-let lab: Lab
-beforeAll(async () => {
-  lab = await Lab.start()
-})
-afterAll(() => lab?.close())
-beforeEach(() => lab.reset())
+const lab = useLab()
 
-type Result = { status: number; body: string; error?: string }
-const call = (page: Page, url: string, init?: RequestInit): Promise<Result> =>
-  page.evaluate(([u, i]) => (window as any).call(u, i), [url, init] as const)
 const echoed = (result: Result) => JSON.parse(result.body) as { method: string; authorization: string | null; contentType: string | null; bodyBase64: string }
 
 describe('a request to a configured API origin', () => {
@@ -28,7 +20,7 @@ describe('a request to a configured API origin', () => {
     const token = lab.issuer.issued.at(-1)!
     for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']) {
       const hasBody = method !== 'GET' && method !== 'HEAD'
-      const init = hasBody
+      const init: RequestInit = hasBody
         ? { method, body: `{"m":"${method}"}`, headers: { 'Content-Type': 'application/json', 'X-Test': 'kept' } }
         : { method, headers: { 'X-Test': 'kept' } }
       const result = await call(page, `${lab.apiOrigin}/echo?id=${method}`, init)

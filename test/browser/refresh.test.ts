@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { Lab } from './harness/lab.js'
+import { call, storm } from './harness/page.js'
+import { useLab } from './harness/useLab.js'
 
-let lab: Lab
-beforeAll(async () => {
-  lab = await Lab.start()
-})
-afterAll(() => lab?.close())
-beforeEach(() => lab.reset())
+const lab = useLab()
 
-type Result = { status: number; body: string }
-const call = (page: Page, url: string, init?: RequestInit): Promise<Result> =>
-  page.evaluate(([u, i]) => (window as any).call(u, i), [url, init] as const)
-const storm = (page: Page, urls: string[]): Promise<Result[]> => page.evaluate((u) => (window as any).callMany(u), urls)
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
-const events = (page: Page, type: string) => page.evaluate((t) => (window as any).events.filter((e: any) => e.type === t), type)
 
 /** Signed in, then the issuer revokes everything: the next API call gets a 401. */
 async function revokedTabs(count: number): Promise<Page[]> {
-  const context = await lab.context()
-  const tabs: Page[] = []
-  for (let i = 0; i < count; i++) tabs.push(await lab.signedInTab(context))
+  const tabs = await lab.signedInTabs(count)
   lab.issuer.revokeAll()
   lab.issuer.calls = 0
   return tabs

@@ -1,32 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
-import { Lab } from './harness/lab.js'
+import { describe, expect, it } from 'vitest'
+import { call, events, providerCalls, sleep } from './harness/page.js'
+import { useLab } from './harness/useLab.js'
 
-let lab: Lab
-beforeAll(async () => {
-  lab = await Lab.start()
-})
-afterAll(() => lab?.close())
-beforeEach(() => lab.reset())
-
-type Result = { status: number; body: string }
-const call = (page: Page, url: string, init?: RequestInit): Promise<Result> =>
-  page.evaluate(([u, i]) => (window as any).call(u, i), [url, init] as const)
-const providerCalls = (page: Page): Promise<number> => page.evaluate(() => (window as any).providerCalls)
-const events = (page: Page, type: string): Promise<any[]> =>
-  page.evaluate((t) => (window as any).events.filter((e: any) => e.type === t), type)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function signedInTabs(count: number): Promise<Page[]> {
-  const context = await lab.context()
-  const tabs: Page[] = []
-  for (let i = 0; i < count; i++) tabs.push(await lab.signedInTab(context))
-  return tabs
-}
+const lab = useLab()
 
 describe('who refreshes', () => {
   it('asks the tab that made the request', async () => {
-    const [a, b] = await signedInTabs(2)
+    const [a, b] = await lab.signedInTabs(2)
     lab.issuer.revokeAll()
     const before = [await providerCalls(a!), await providerCalls(b!)]
     expect((await call(b!, `${lab.apiOrigin}/auth?id=b`)).status).toBe(200)
@@ -47,7 +27,7 @@ describe('who refreshes', () => {
   })
 
   it('moves on when the refreshing tab closes mid-refresh', async () => {
-    const [a, b] = await signedInTabs(2)
+    const [a, b] = await lab.signedInTabs(2)
     lab.issuer.revokeAll()
     lab.issuer.mode = 'hang'
     lab.issuer.calls = 0
@@ -62,7 +42,7 @@ describe('who refreshes', () => {
 
   it('does not abandon a tab that is alive but slowed down: acknowledging and refreshing have separate clocks', async () => {
     lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 1500 }
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     lab.issuer.revokeAll()
     lab.issuer.delayMs = 1000
     lab.issuer.calls = 0
@@ -94,7 +74,7 @@ describe('who refreshes', () => {
 describe('before expiry', () => {
   it('refreshes a JWT within the leeway before sending it, so the API never sees it expire', async () => {
     lab.issuer.lifetimeSeconds = 20 // inside the 30 s leeway from the start
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const handedOver = lab.issuer.issued.at(-1)
     lab.issuer.lifetimeSeconds = 3600
     expect((await call(page!, `${lab.apiOrigin}/auth?id=early`)).status).toBe(200)
@@ -106,7 +86,7 @@ describe('before expiry', () => {
 
   it('sends a fresh token that still looks expired (skewed clock) instead of refreshing again', async () => {
     lab.issuer.lifetimeSeconds = 10
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     for (let i = 0; i < 5; i++) expect((await call(page!, `${lab.apiOrigin}/auth?id=skew${i}`)).status).toBe(200)
     // One refresh ahead of expiry, then none: the tokens are still valid for the API.
     expect(lab.issuer.calls).toBe(2)
@@ -114,7 +94,7 @@ describe('before expiry', () => {
 
   it('does not loop when the provider hands out a JWT already past exp', async () => {
     lab.issuer.mode = 'expired'
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     lab.issuer.calls = 0
     expect((await call(page!, `${lab.apiOrigin}/auth?id=dead`)).status).toBe(401)
     expect(lab.api.sends('dead')).toHaveLength(2)
@@ -125,7 +105,7 @@ describe('before expiry', () => {
   })
 
   it('refreshes when the tab becomes visible, comes online or is restored from bfcache, if near expiry', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const triggers = [
       () => document.dispatchEvent(new Event('visibilitychange')),
       () => window.dispatchEvent(new Event('online')),
@@ -147,7 +127,7 @@ describe('before expiry', () => {
 
 describe('the provider says nobody is signed in', () => {
   it('logs out everywhere: memory and IndexedDB cleared, logout in every tab, 401 to the page, no more provider calls', async () => {
-    const [a, b] = await signedInTabs(2)
+    const [a, b] = await lab.signedInTabs(2)
     lab.issuer.revokeAll()
     lab.issuer.mode = 'null'
     lab.issuer.calls = 0
@@ -169,7 +149,7 @@ describe('the provider says nobody is signed in', () => {
 
 describe('the provider fails', () => {
   it('throws: the request gets its original 401, the token is kept, and later attempts back off', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const kept = lab.issuer.issued.at(-1)
     lab.issuer.revokeAll()
     lab.issuer.mode = 'throw'
@@ -186,7 +166,7 @@ describe('the provider fails', () => {
 
   it('hangs: the request gets its original 401 once the refresh times out, never hangs', async () => {
     lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 1000 }
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     lab.issuer.revokeAll()
     lab.issuer.mode = 'hang'
     const started = Date.now()
@@ -195,7 +175,7 @@ describe('the provider fails', () => {
   })
 
   it('returns something that is not a token: treated as a failure, token kept', async () => {
-    const [page] = await signedInTabs(1)
+    const [page] = await lab.signedInTabs(1)
     const kept = lab.issuer.issued.at(-1)
     lab.issuer.revokeAll()
     lab.issuer.mode = 'non-string'
@@ -209,7 +189,7 @@ describe('the provider fails', () => {
 
 describe('logout', () => {
   it('wins over a refresh that completes after it: the token does not come back', async () => {
-    const [a, b] = await signedInTabs(2)
+    const [a, b] = await lab.signedInTabs(2)
     lab.issuer.revokeAll()
     lab.issuer.delayMs = 1000
     lab.issuer.calls = 0
@@ -229,7 +209,7 @@ describe('logout', () => {
 
 describe('tokenchange', () => {
   it('fires in every tab with the new claims when a 401 refresh replaces the token', async () => {
-    const [a, b] = await signedInTabs(2)
+    const [a, b] = await lab.signedInTabs(2)
     lab.issuer.revokeAll()
     await call(a!, `${lab.apiOrigin}/auth?id=tc`)
     const fresh = JSON.parse(Buffer.from(lab.issuer.issued.at(-1)!.split('.')[1]!, 'base64url').toString())

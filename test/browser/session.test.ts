@@ -1,18 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
-import { Lab } from './harness/lab.js'
+import { useLab } from './harness/useLab.js'
 
-let lab: Lab
-beforeAll(async () => {
-  lab = await Lab.start()
-})
-afterAll(() => lab?.close())
-beforeEach(() => lab.reset())
+const lab = useLab()
 
-const authorizationSeen = async (page: Page, id: string): Promise<string | null> => {
-  await page.evaluate((url) => (window as any).call(url), `${lab.apiOrigin}/echo?id=${id}`)
-  return lab.api.sends(id)[0]?.authorization ?? null
-}
 const swError = (page: Page, script: string) =>
   page.evaluate((source) => (window as any).swError(new Function(`return ${source}`)()), script)
 
@@ -22,7 +13,7 @@ describe('registerTokenServiceWorker', () => {
     const { claims, controlled } = await page.evaluate(() => (window as any).register())
     expect(controlled).toBe(true)
     expect(claims).toMatchObject({ sub: 'user-1', iss: 'test-issuer' })
-    expect(await authorizationSeen(page, 'first')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+    expect(await lab.authorizationSeen(page, 'first')).toBe(`Bearer ${lab.issuer.issued[0]}`)
   })
 
   it('starts logged out when getAccessToken returns null', async () => {
@@ -31,7 +22,7 @@ describe('registerTokenServiceWorker', () => {
     const { claims } = await page.evaluate(() => (window as any).register())
     expect(claims).toBeNull()
     expect(await page.evaluate(() => (window as any).session.hasToken)).toBe(false)
-    expect(await authorizationSeen(page, 'anon')).toBeNull()
+    expect(await lab.authorizationSeen(page, 'anon')).toBeNull()
   })
 
   it('still resolves when getAccessToken throws, keeps the stored token and reports an error event', async () => {
@@ -44,7 +35,7 @@ describe('registerTokenServiceWorker', () => {
     expect(claims).toMatchObject({ sub: 'user-1' })
     await page.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'error'))
     expect(await page.evaluate(() => (window as any).events)).toContainEqual({ type: 'error', code: 'provider-failed' })
-    expect(await authorizationSeen(page, 'kept')).toBe(`Bearer ${stored}`)
+    expect(await lab.authorizationSeen(page, 'kept')).toBe(`Bearer ${stored}`)
   })
 
   it('rejects with registration-failed when the script cannot be registered', async () => {
@@ -68,7 +59,7 @@ describe('registerTokenServiceWorker', () => {
     expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(false)
     const { controlled } = await page.evaluate(() => (window as any).register())
     expect(controlled).toBe(true)
-    expect(await authorizationSeen(page, 'after-reload')).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
+    expect(await lab.authorizationSeen(page, 'after-reload')).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
   })
 })
 
@@ -76,18 +67,18 @@ describe('persistence', () => {
   it('still injects after the browser stopped the worker (token read back from IndexedDB)', async () => {
     const page = await lab.signedInTab(await lab.context())
     await lab.stopWorkers(page)
-    expect(await authorizationSeen(page, 'cold')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+    expect(await lab.authorizationSeen(page, 'cold')).toBe(`Bearer ${lab.issuer.issued[0]}`)
     await lab.stopWorkers(page)
     await page.evaluate(() => (window as any).session.setToken('opaque-after-restart'))
     await lab.stopWorkers(page)
-    expect(await authorizationSeen(page, 'cold-2')).toBe('Bearer opaque-after-restart')
+    expect(await lab.authorizationSeen(page, 'cold-2')).toBe('Bearer opaque-after-restart')
   })
 
   it('serves a token set in one tab to every tab', async () => {
     const context = await lab.context()
     const [a, b] = [await lab.signedInTab(context), await lab.signedInTab(context)]
     await a.evaluate(() => (window as any).session.setToken('set-in-tab-a'))
-    expect(await authorizationSeen(b, 'in-b')).toBe('Bearer set-in-tab-a')
+    expect(await lab.authorizationSeen(b, 'in-b')).toBe('Bearer set-in-tab-a')
   })
 })
 
@@ -108,14 +99,14 @@ describe('TokenSession', () => {
       await tab.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'logout'))
       expect(await tab.evaluate(() => (window as any).session.claims)).toBeNull()
     }
-    expect(await authorizationSeen(a, 'after-logout')).toBeNull()
+    expect(await lab.authorizationSeen(a, 'after-logout')).toBeNull()
   })
 
   it('logout() resolves after memory and IndexedDB are cleared: a restarted worker sends nothing', async () => {
     const page = await lab.signedInTab(await lab.context())
     await page.evaluate(() => (window as any).session.logout())
     await lab.stopWorkers(page)
-    expect(await authorizationSeen(page, 'cold-after-logout')).toBeNull()
+    expect(await lab.authorizationSeen(page, 'cold-after-logout')).toBeNull()
   })
 
   it('works with opaque tokens: injected as they are, claims null', async () => {
@@ -124,7 +115,7 @@ describe('TokenSession', () => {
     const { claims } = await page.evaluate(() => (window as any).register())
     expect(claims).toBeNull()
     expect(await page.evaluate(() => (window as any).session.hasToken)).toBe(true)
-    expect(await authorizationSeen(page, 'opaque')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+    expect(await lab.authorizationSeen(page, 'opaque')).toBe(`Bearer ${lab.issuer.issued[0]}`)
   })
 
   it('refresh() calls getAccessToken now and hands the new token over', async () => {
@@ -133,7 +124,7 @@ describe('TokenSession', () => {
     const token = await page.evaluate(() => (window as any).session.refresh())
     expect(await page.evaluate(() => (window as any).providerCalls)).toBe(before + 1)
     expect(token).toBe(lab.issuer.issued.at(-1))
-    expect(await authorizationSeen(page, 'refreshed')).toBe(`Bearer ${token}`)
+    expect(await lab.authorizationSeen(page, 'refreshed')).toBe(`Bearer ${token}`)
   })
 })
 
@@ -148,7 +139,7 @@ describe('bad input', () => {
       expect(error.message).not.toContain(token.slice(0, 8) || '\u0000\u0000')
     }
     await lab.stopWorkers(page)
-    expect(await authorizationSeen(page, 'unchanged')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+    expect(await lab.authorizationSeen(page, 'unchanged')).toBe(`Bearer ${lab.issuer.issued[0]}`)
   })
 
   it('the worker ignores malformed and hostile messages and keeps injecting the same token', async () => {
@@ -178,7 +169,7 @@ describe('bad input', () => {
     // Hostile tokens in a well-formed message get a coded refusal; everything else, silence.
     expect(replies.slice(0, 10)).toEqual(Array(10).fill('no reply'))
     for (const reply of replies.slice(10)) expect(reply).toMatchObject({ ok: false, error: { code: 'invalid-token' } })
-    expect(await authorizationSeen(page, 'still')).toBe(`Bearer ${lab.issuer.issued[0]}`)
+    expect(await lab.authorizationSeen(page, 'still')).toBe(`Bearer ${lab.issuer.issued[0]}`)
     expect(lab.other.hits).toEqual([])
   })
 })

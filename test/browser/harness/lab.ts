@@ -6,6 +6,7 @@ import { launchChromium } from './browser.js'
 import { BUILD_DIR } from './bundle.js'
 import { serve, type Served } from './httpServer.js'
 import { Issuer } from './issuer.js'
+import { call } from './page.js'
 import { APP_JS, PAGE_HTML } from './pageApp.js'
 
 export interface SwOptions {
@@ -111,6 +112,20 @@ export class Lab {
     const page = await this.tab(context)
     await page.evaluate(() => (window as any).register())
     return page
+  }
+
+  /** Several signed-in tabs sharing one browser context, hence one worker. */
+  async signedInTabs(count: number): Promise<Page[]> {
+    const context = await this.context()
+    const tabs: Page[] = []
+    for (let i = 0; i < count; i++) tabs.push(await this.signedInTab(context))
+    return tabs
+  }
+
+  /** The Authorization header the API saw on a fresh request from `page`, or null. */
+  async authorizationSeen(page: Page, id: string): Promise<string | null> {
+    await call(page, `${this.apiOrigin}/echo?id=${id}`)
+    return this.api.sends(id)[0]?.authorization ?? null
   }
 
   /** What the browser does to idle workers, on demand: module state is gone, IndexedDB stays. */
