@@ -3,6 +3,9 @@ import type { SessionState, StateCause } from '../common/protocol.js'
 import { readClaims } from './claims.js'
 import { readToken, writeToken } from './tokenStore.js'
 
+const LOAD_TIMEOUT_MS = 5000
+const timeout = (ms: number) => new Promise<never>((_, reject) => setTimeout(reject, ms))
+
 /**
  * The one token, kept in memory for the hot path and mirrored to IndexedDB so a
  * restarted worker picks it up. Everything the fetch path reads is a field: no
@@ -28,9 +31,12 @@ export class TokenState {
     return this.#loaded
   }
 
-  /** Reads IndexedDB once per worker lifetime. */
+  /**
+   * Reads IndexedDB once per worker lifetime. Bounded: a database held up (by a
+   * blocked upgrade, say) must not hold up requests; the worker then runs from memory.
+   */
   load(): Promise<void> {
-    this.#loading ??= readToken().then(
+    this.#loading ??= Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).then(
       ({ token, stamp }) => {
         this.#stamp = Math.max(this.#stamp, stamp)
         if (!this.#loaded && token) this.#hold(token.token)

@@ -26,6 +26,14 @@ describe('retry on 401', () => {
     expect(sends.map((s) => s.authorization)).toEqual([`Bearer ${old}`, `Bearer ${lab.issuer.issued.at(-1)}`])
   })
 
+  it('does the same for XMLHttpRequest', async () => {
+    const [page] = await revokedTabs(1)
+    const result = await page!.evaluate((url) => (window as any).xhr(url), `${lab.apiOrigin}/auth?id=xhr`)
+    expect(result.status).toBe(200)
+    expect(lab.api.sends('xhr')).toHaveLength(2)
+    expect(lab.issuer.calls).toBe(1)
+  })
+
   it('hands the retry response to the page whatever its status, and never sends a third time', async () => {
     const [page] = await revokedTabs(1)
     const result = await call(page!, `${lab.apiOrigin}/always401?id=loop`)
