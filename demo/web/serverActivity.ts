@@ -1,21 +1,9 @@
+import type { ActivityEvent, Counters } from '../start.js'
 import type { ActivityLog, EntryKind } from './ActivityLog.ts'
 
-interface ServerEvent {
-  seq: number
-  at: number
-  source: 'issuer' | 'api'
-  kind: 'login' | 'token' | 'signed-out' | 'injected' | 'unauthorized' | 'retry' | 'revoke' | 'logout'
-  text: string
-}
-
-export interface Counters {
-  providerCalls: number
-  tokensMinted: number
-  apiRequests: number
-  injected: number
-  unauthorized: number
-  retries: number
-}
+// The demo server's own types (start.d.ts), so page and server cannot drift apart.
+type ServerEvent = ActivityEvent
+export type { Counters }
 
 const KINDS: Record<ServerEvent['kind'], EntryKind> = {
   login: 'sign-in',
