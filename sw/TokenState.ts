@@ -50,6 +50,18 @@ export class TokenState {
     return this.#loading
   }
 
+  /**
+   * Takes what another instance wrote since we loaded: during an update the old and
+   * the new worker overlap, and a page may still hand its token to the old one.
+   */
+  async resync(): Promise<void> {
+    await this.load()
+    const { token, stamp } = await Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).catch(() => ({ token: undefined, stamp: 0 }))
+    if (stamp <= this.#stamp) return
+    this.#stamp = stamp
+    this.#hold(token?.token ?? null)
+  }
+
   /** Seconds until `exp`, or Infinity for opaque tokens and JWTs without one. */
   secondsLeft(nowMs = Date.now()): number {
     const exp = this.claims?.exp

@@ -57,7 +57,7 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
     void self.skipWaiting()
     if (bypass) routeOthersToNetwork(event, origins)
   })
-  self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()))
+  self.addEventListener('activate', (event) => event.waitUntil(Promise.all([self.clients.claim(), state.resync()])))
   self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry }))
 
   const router = new Router()

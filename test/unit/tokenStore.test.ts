@@ -66,3 +66,18 @@ describe('readClaims', () => {
     }
   })
 })
+
+describe('TokenState.resync', () => {
+  it('takes a newer write by another worker instance, and ignores an older one', async () => {
+    const oldWorker = new TokenState(() => {})
+    const newWorker = new TokenState(() => {})
+    await oldWorker.set('before-update', 'set', true)
+    await newWorker.load()
+    await oldWorker.set('handed-to-the-old-worker', 'set', true)
+    await newWorker.resync()
+    expect(newWorker.token).toBe('handed-to-the-old-worker')
+    await newWorker.set('newest', 'set', true)
+    await newWorker.resync()
+    expect(newWorker.token).toBe('newest')
+  })
+})
