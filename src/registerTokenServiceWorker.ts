@@ -43,6 +43,10 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
       ...(options.scope === undefined ? {} : { scope: options.scope }),
       ...(options.type === undefined ? {} : { type: options.type }),
     })
+    if (!location.href.startsWith(registration.scope)) {
+      // The worker could never control this page, so nothing it sends would carry a token.
+      throw new SwBearerError('registration-failed', `This page is outside the worker's scope ${registration.scope}`)
+    }
     const active = await whenActive(registration, SETUP_TIMEOUT_MS)
     await whenControlled(() => active.postMessage(pageMessage('hello', {})), SETUP_TIMEOUT_MS)
   } catch (error) {

@@ -44,6 +44,14 @@ describe('registerTokenServiceWorker', () => {
     expect(error).toMatchObject({ name: 'SwBearerError', code: 'registration-failed' })
   })
 
+  it('rejects with registration-failed at once when this page is outside the scope', async () => {
+    const page = await lab.tab(await lab.context())
+    const started = Date.now()
+    const error = await swError(page, `window.register({ scope: '/elsewhere/' })`)
+    expect(error).toMatchObject({ name: 'SwBearerError', code: 'registration-failed' })
+    expect(Date.now() - started).toBeLessThan(10_000)
+  })
+
   it('rejects with unsupported where service workers are unavailable (an insecure origin)', async () => {
     const page = await (await lab.context()).newPage()
     await page.goto(`http://page.sw-bearer.test:${lab.pageServer.port}/`)
