@@ -3,6 +3,7 @@ export type SwBearerErrorCode =
   | 'unsupported'
   | 'registration-failed'
   | 'invalid-token'
+  | 'invalid-options'
   | 'timeout'
   | 'provider-failed'
 
@@ -16,6 +17,7 @@ const CODES: ReadonlySet<string> = new Set<SwBearerErrorCode>([
   'unsupported',
   'registration-failed',
   'invalid-token',
+  'invalid-options',
   'timeout',
   'provider-failed',
 ])

@@ -26,7 +26,10 @@ const SETUP_TIMEOUT_MS = 30_000
  */
 export async function registerTokenServiceWorker(options: RegisterOptions): Promise<TokenSession> {
   if (typeof options?.getAccessToken !== 'function') {
-    throw new TypeError('registerTokenServiceWorker: getAccessToken must be a function')
+    throw new SwBearerError('invalid-options', 'registerTokenServiceWorker: getAccessToken must be a function')
+  }
+  if (typeof options.scriptURL !== 'string' && !(options.scriptURL instanceof URL)) {
+    throw new SwBearerError('invalid-options', 'registerTokenServiceWorker: scriptURL must be a string or URL')
   }
   if (typeof navigator === 'undefined' || !('serviceWorker' in navigator) || !navigator.serviceWorker) {
     throw new SwBearerError('unsupported', 'Service workers are not available here (an insecure origin or a private window?)')

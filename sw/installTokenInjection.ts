@@ -4,6 +4,7 @@ import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
 import { authorizedFetch } from './authorizedFetch.js'
 import { broadcastState } from './broadcast.js'
 import { ExpiryGuard } from './ExpiryGuard.js'
+import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
 import { handleMessage } from './handleMessage.js'
 import { parseOrigins } from './origins.js'
@@ -85,7 +86,7 @@ function isForApi(url: URL, request: Request, origins: ReadonlySet<string>): boo
 
 function positive(value: number, name: string): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new TypeError(DEV ? `installTokenInjection: ${name} must be a positive number` : `sw-bearer: invalid ${name}`)
+    throw new SwBearerError('invalid-options', DEV ? `installTokenInjection: ${name} must be a positive number` : `invalid ${name}`)
   }
   return value
 }

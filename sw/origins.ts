@@ -1,6 +1,7 @@
+import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
 
-const invalid = (why: string) => new TypeError(why || 'sw-bearer: invalid apiOrigins')
+const invalid = (why: string) => new SwBearerError('invalid-options', why || 'invalid apiOrigins')
 
 /**
  * Turns the configured list into exact origins. Anything that is not a bare

@@ -44,6 +44,20 @@ describe('registerTokenServiceWorker', () => {
     expect(error).toMatchObject({ name: 'SwBearerError', code: 'registration-failed' })
   })
 
+  it('rejects bad options with invalid-options', async () => {
+    const page = await lab.tab(await lab.context())
+    for (const options of [`{}`, `{ scriptURL: '/sw.js', getAccessToken: 'token' }`, `{ scriptURL: 42, getAccessToken: async () => null }`]) {
+      const error = await swError(page, `window.lib.registerTokenServiceWorker(${options})`)
+      expect(error, options).toMatchObject({ name: 'SwBearerError', code: 'invalid-options' })
+    }
+  })
+
+  it('rejects with registration-failed when the worker script configures an origin that is not bare', async () => {
+    lab.swOptions = { apiOrigins: [`${lab.apiOrigin}/v1`] }
+    const page = await lab.tab(await lab.context())
+    expect(await swError(page, 'window.register()')).toMatchObject({ name: 'SwBearerError', code: 'registration-failed' })
+  })
+
   it('rejects with registration-failed at once when this page is outside the scope', async () => {
     const page = await lab.tab(await lab.context())
     const started = Date.now()
