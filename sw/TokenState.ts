@@ -31,22 +31,11 @@ export class TokenState {
     return this.#loaded
   }
 
-  /**
-   * Reads IndexedDB once per worker lifetime. Bounded: a database held up (by a
-   * blocked upgrade, say) must not hold up requests; the worker then runs from memory.
-   */
+  /** Reads IndexedDB once per worker lifetime. */
   load(): Promise<void> {
-    this.#loading ??= Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).then(
-      ({ token, stamp }) => {
-        this.#stamp = Math.max(this.#stamp, stamp)
-        if (!this.#loaded && token) this.#hold(token.token)
-        this.#loaded = true
-      },
-      () => {
-        // A broken database must not break requests: run from memory only.
-        this.#loaded = true
-      },
-    )
+    this.#loading ??= this.#adoptStored().then(() => {
+      this.#loaded = true
+    })
     return this.#loading
   }
 
@@ -56,6 +45,14 @@ export class TokenState {
    */
   async resync(): Promise<void> {
     await this.load()
+    await this.#adoptStored()
+  }
+
+  /**
+   * Holds the stored token if it is newer than memory. Bounded, and a broken database
+   * counts as an empty one: requests must not wait on IndexedDB (a blocked upgrade, say).
+   */
+  async #adoptStored(): Promise<void> {
     const { token, stamp } = await Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
     this.#stamp = stamp

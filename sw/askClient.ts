@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { parseRefreshAnswer, workerMessage, type RefreshReason } from '../common/protocol.js'
 import type { WireError } from '../common/errors.js'
+import { DEV } from './dev.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -39,7 +40,7 @@ export function askClient(client: Client, reason: RefreshReason, timeoutMs: numb
       if (answer?.type === 'refresh-ack' && aliveCheck === undefined) {
         clearTimeout(timer)
         timer = setTimeout(
-          () => finish({ kind: 'error', error: { code: 'timeout', message: `getAccessToken did not settle within ${timeoutMs} ms` } }),
+          () => finish({ kind: 'error', error: { code: 'timeout', message: DEV ? `getAccessToken did not settle within ${timeoutMs} ms` : 'timeout' } }),
           timeoutMs,
         )
         // A tab closed mid-refresh never answers; notice that instead of waiting out the clock.
