@@ -23,6 +23,10 @@ export interface TokenSessionEventMap {
 const MESSAGE_TIMEOUT_MS = 30_000
 const REFRESH_TIMEOUT_MS = 120_000
 
+// Every session in this tab hears the same request; one answer is all the worker wants
+// (an app that registers twice, as React's StrictMode effects do, must not call its SDK twice).
+const answered = new WeakSet<MessagePort>()
+
 /**
  * This tab's view of the one session the service worker holds for the origin.
  * Its events fire in every tab, whichever tab or refresh caused the change.
@@ -84,7 +88,11 @@ export class TokenSession extends EventTarget {
   readonly receive = (event: MessageEvent): void => {
     const message = parseWorkerMessage(event.data)
     if (message?.type === 'state') this.applyState(message.state)
-    else if (message?.type === 'refresh-request' && event.ports[0]) void this.#answerRefresh(event.ports[0])
+    const port = event.ports[0]
+    if (message?.type === 'refresh-request' && port && !answered.has(port)) {
+      answered.add(port)
+      void this.#answerRefresh(port)
+    }
   }
 
   /** @internal A reply and a broadcast may carry the same state: apply each stamp once. */

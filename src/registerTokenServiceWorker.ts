@@ -15,6 +15,8 @@ export interface RegisterOptions {
 }
 
 const SETUP_TIMEOUT_MS = 30_000
+// The worker's default refreshTimeoutMs: an SDK stuck at startup must not hold up the app.
+const PROVIDER_TIMEOUT_MS = 10_000
 
 /**
  * Registers the worker and resolves once this page is controlled and the worker
@@ -62,7 +64,7 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   let failure: unknown
   let handOver: PageMessage = pageMessage('hello', {})
   try {
-    const token = await session.callProvider()
+    const token = await withTimeout(session.callProvider(), PROVIDER_TIMEOUT_MS)
     handOver = pageMessage('set-token', { token })
   } catch (error) {
     // Keep whatever token the worker holds; the app hears about it as an `error` event.
@@ -78,3 +80,11 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   return session
 }
 
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SwBearerError('timeout', `getAccessToken did not settle within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}

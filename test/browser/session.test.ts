@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
+import { call, providerCalls } from './harness/page.js'
 import { useLab } from './harness/useLab.js'
 
 const lab = useLab()
@@ -36,6 +37,30 @@ describe('registerTokenServiceWorker', () => {
     await page.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'error'))
     expect(await page.evaluate(() => (window as any).events)).toContainEqual({ type: 'error', code: 'provider-failed' })
     expect(await lab.authorizationSeen(page, 'kept')).toBe(`Bearer ${stored}`)
+  })
+
+  it('still resolves when getAccessToken hangs: gives up after 10 s, keeps the stored token, reports a timeout', async () => {
+    const context = await lab.context()
+    await lab.signedInTab(context)
+    const stored = lab.issuer.issued[0]
+    lab.issuer.mode = 'hang'
+    const page = await lab.tab(context)
+    const started = Date.now()
+    const { claims } = await page.evaluate(() => (window as any).register())
+    expect(Date.now() - started).toBeGreaterThanOrEqual(9_900)
+    expect(claims).toMatchObject({ sub: 'user-1' })
+    await page.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'error'))
+    expect(await page.evaluate(() => (window as any).events)).toContainEqual({ type: 'error', code: 'timeout' })
+    expect(await lab.authorizationSeen(page, 'kept')).toBe(`Bearer ${stored}`)
+  }, 30_000)
+
+  it('answers each refresh request once when the app registers twice in one tab (StrictMode effects)', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    await page.evaluate(() => (window as any).register())
+    lab.issuer.revokeAll()
+    const before = await providerCalls(page)
+    expect((await call(page, `${lab.apiOrigin}/auth?id=twice`)).status).toBe(200)
+    expect(await providerCalls(page)).toBe(before + 1)
   })
 
   it('rejects with registration-failed when the script cannot be registered', async () => {
