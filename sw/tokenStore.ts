@@ -30,6 +30,14 @@ function open(): Promise<IDBPDatabase<TokenDB>> {
       void db?.then((d) => d.close())
       db = undefined
     },
+    // The browser closed it (site data cleared, say): open afresh next time.
+    terminated() {
+      db = undefined
+    },
+  }).catch((error: unknown) => {
+    // A failed open is not cached: the next read or write tries again.
+    db = undefined
+    throw error
   })
   return db
 }
