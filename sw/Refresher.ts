@@ -39,6 +39,8 @@ export class Refresher {
   readonly backoff: Backoff
   #flight: Promise<RefreshOutcome> | undefined
   #lastRejected: string | undefined
+  /** Tabs that have spoken the protocol, so surely run a session that can refresh. */
+  #sessions = new Set<string>()
   #state: TokenState
   #timeoutMs: number
   #ask: NonNullable<RefresherDeps['ask']>
@@ -69,6 +71,14 @@ export class Refresher {
     })
     this.#flight = flight
     return flight
+  }
+
+  /**
+   * Notes a tab that runs a session. A page in scope that never registered (a static
+   * help page, say) would only be waited out; tabs known to hold a session go first.
+   */
+  knowSession(clientId: string): void {
+    this.#sessions.add(clientId)
   }
 
   /**
@@ -104,7 +114,10 @@ export class Refresher {
   }
 
   async #askTabs({ clientId, reason }: RefreshRequest): Promise<Answer> {
-    for (const client of rank(await this.#windows(), clientId)) {
+    const windows = await this.#windows()
+    const open = new Set(windows.map((w) => w.id))
+    for (const id of this.#sessions) if (!open.has(id)) this.#sessions.delete(id)
+    for (const client of rank(windows, clientId, this.#sessions)) {
       const answer = await this.#ask(client, reason, this.#timeoutMs)
       if (answer.kind !== 'gone') return answer
     }
@@ -112,9 +125,12 @@ export class Refresher {
   }
 }
 
-/** The requesting tab first, then focused, then visible, then the rest. */
-function rank(windows: readonly WindowClient[], clientId: string | undefined): WindowClient[] {
+/**
+ * Tabs known to run a session first (a restarted worker knows none yet, and then
+ * ranks them all alike), and among them the requesting tab, then focused, then visible.
+ */
+function rank(windows: readonly WindowClient[], clientId: string | undefined, sessions: ReadonlySet<string>): WindowClient[] {
   const score = (c: WindowClient) =>
-    (c.id === clientId ? 4 : 0) + (c.focused ? 2 : 0) + (c.visibilityState === 'visible' ? 1 : 0)
+    (sessions.has(c.id) ? 8 : 0) + (c.id === clientId ? 4 : 0) + (c.focused ? 2 : 0) + (c.visibilityState === 'visible' ? 1 : 0)
   return [...windows].sort((a, b) => score(b) - score(a))
 }

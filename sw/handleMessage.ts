@@ -23,6 +23,7 @@ export function handleMessage(event: ExtendableMessageEvent, context: MessageCon
   const message = parsePageMessage(event.data)
   const source = event.source
   if (!message || !source || !('id' in source)) return
+  context.refresher.knowSession(source.id)
   const port = event.ports[0]
   event.waitUntil(
     answer(message, source.id, context).then(

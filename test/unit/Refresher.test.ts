@@ -45,6 +45,20 @@ describe('Refresher single flight', () => {
     expect(asked).toEqual(['requester', 'focused', 'visible', 'hidden'])
   })
 
+  it('asks tabs known to run a session before any other, the requester included', async () => {
+    const asked: string[] = []
+    const ask: Ask = async (client) => {
+      asked.push(client.id)
+      return { kind: 'gone' }
+    }
+    const { refresher } = await setup(ask, [tab('requester', { focused: true }), tab('session-hidden', { visibilityState: 'hidden' }), tab('session')])
+    refresher.knowSession('session-hidden')
+    refresher.knowSession('session')
+    refresher.knowSession('closed-long-ago')
+    expect(await refresher.run({ clientId: 'requester', reason: 'unauthorized' })).toBe('failed')
+    expect(asked).toEqual(['session', 'session-hidden', 'requester'])
+  })
+
   it('discards a refresh that finishes after a logout', async () => {
     const { state, refresher } = await setup(() => later(100, { kind: 'token', token: 'late-token' }))
     const outcome = refresher.run({ reason: 'unauthorized' })
