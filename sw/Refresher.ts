@@ -119,7 +119,14 @@ export class Refresher {
     for (const id of this.#sessions) if (!open.has(id)) this.#sessions.delete(id)
     for (const client of rank(windows, clientId, this.#sessions)) {
       const answer = await this.#ask(client, reason, this.#timeoutMs)
-      if (answer.kind !== 'gone') return answer
+      if (answer.kind === 'gone') {
+        // Frozen or stuck: not first in line next time, until it speaks again.
+        this.#sessions.delete(client.id)
+        continue
+      }
+      // It answered, so it runs a session: after a worker restart this is how tabs become known.
+      this.knowSession(client.id)
+      return answer
     }
     return { kind: 'gone' }
   }

@@ -59,6 +59,24 @@ describe('Refresher single flight', () => {
     expect(asked).toEqual(['session', 'session-hidden', 'requester'])
   })
 
+  it('learns a session from a tab that answers, and stops putting first one that did not', async () => {
+    const asked: string[] = []
+    let answering = 'b'
+    let minted = 0
+    const ask: Ask = async (client) => {
+      asked.push(client.id)
+      return client.id === answering ? { kind: 'token', token: `t-${++minted}` } : { kind: 'gone' }
+    }
+    const { refresher } = await setup(ask, [tab('a', { focused: true }), tab('b')])
+    refresher.knowSession('a')
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('refreshed')
+    expect(asked).toEqual(['a', 'b'])
+    answering = 'a'
+    asked.length = 0
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('refreshed')
+    expect(asked).toEqual(['b', 'a'])
+  })
+
   it('discards a refresh that finishes after a logout', async () => {
     const { state, refresher } = await setup(() => later(100, { kind: 'token', token: 'late-token' }))
     const outcome = refresher.run({ reason: 'unauthorized' })
