@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { assertBearerToken } from '../common/bearerToken.js'
+import { isBearerToken } from '../common/bearerToken.js'
 import { isSwBearerError, SwBearerError } from '../common/errors.js'
 import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
@@ -44,7 +44,8 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
       await self.clients.claim()
       return okReply(state.snapshot('load'))
     case 'set-token':
-      if (message.token !== null) assertBearerToken(message.token)
+      // The page checked it with a full explanation; a message that skipped that gets a short one.
+      if (message.token !== null && !isBearerToken(message.token)) throw new SwBearerError('invalid-token', 'invalid token')
       return okReply(await state.set(message.token, message.token === null ? 'logout' : 'set', true))
     case 'logout':
       return okReply(await state.set(null, 'logout', true))
