@@ -38,6 +38,7 @@ export interface RefresherDeps {
 export class Refresher {
   readonly backoff: Backoff
   #flight: Promise<RefreshOutcome> | undefined
+  #flightGeneration = -1
   #lastRejected: string | undefined
   /** Tabs that have spoken the protocol, so surely run a session that can refresh. */
   #sessions = new Set<string>()
@@ -54,13 +55,18 @@ export class Refresher {
     this.backoff = deps.backoff ?? new Backoff()
   }
 
-  /** The refresh under way, if any: requests that need a token wait for it. */
+  /**
+   * The refresh under way, if any: requests that need a token wait for it. One
+   * started before the latest set or logout does not count: its result will be
+   * discarded, so nobody should wait for it or join it.
+   */
   get inFlight(): Promise<RefreshOutcome> | undefined {
-    return this.#flight
+    return this.#flightGeneration === this.#state.generation ? this.#flight : undefined
   }
 
   run(request: RefreshRequest): Promise<RefreshOutcome> {
-    if (this.#flight) return this.#flight
+    const current = this.inFlight
+    if (current) return current
     if (!request.force) {
       // After a logout nobody calls the provider until a token is set again.
       if (this.#state.token === null) return Promise.resolve('logged-out')
@@ -70,6 +76,7 @@ export class Refresher {
       if (this.#flight === flight) this.#flight = undefined
     })
     this.#flight = flight
+    this.#flightGeneration = this.#state.generation
     return flight
   }
 

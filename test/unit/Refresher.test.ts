@@ -86,6 +86,21 @@ describe('Refresher single flight', () => {
     expect(state.token).toBeNull()
   })
 
+  it('does not let a refresh asked for after a set join the one that set will discard', async () => {
+    let calls = 0
+    const { state, refresher } = await setup(() => later(100, { kind: 'token', token: `fresh-${++calls}` }))
+    const stale = refresher.run({ reason: 'expiring' })
+    await state.set('set-by-hand', 'set', true)
+    expect(refresher.inFlight).toBeUndefined()
+    const next = refresher.run({ reason: 'expiring' })
+    expect(refresher.inFlight).toBe(next)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(await stale).toBe('discarded')
+    expect(await next).toBe('refreshed')
+    expect(state.token).toBe('fresh-2')
+    expect(refresher.inFlight).toBeUndefined()
+  })
+
   it('does not call the provider while logged out, unless asked explicitly', async () => {
     const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'back' }))
     const { state, refresher } = await setup(ask)
