@@ -40,7 +40,12 @@ export type PageMessage =
 // Worker → page.
 export type WorkerMessage =
   | (Envelope<'state'> & { state: SessionState })
-  | (Envelope<'refresh-request'> & { reason: RefreshReason })
+  /**
+   * `timeoutMs`: how long the worker waits for the provider. The page gives up on
+   * the call then too, so a later request calls the SDK again instead of joining a
+   * call that never settles. Optional: a worker from before it existed omits it.
+   */
+  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number })
 
 /** Worker's reply to a PageMessage, on its port. */
 export type WorkerReply =
@@ -137,7 +142,8 @@ export function parseWorkerMessage(data: unknown): WorkerMessage | null {
     case 'state':
       return isSessionState(rec.state) ? (rec as unknown as WorkerMessage) : null
     case 'refresh-request':
-      return rec.reason === 'unauthorized' || rec.reason === 'expiring' || rec.reason === 'manual'
+      return (rec.reason === 'unauthorized' || rec.reason === 'expiring' || rec.reason === 'manual') &&
+        (rec.timeoutMs === undefined || (typeof rec.timeoutMs === 'number' && rec.timeoutMs > 0))
         ? (rec as unknown as WorkerMessage)
         : null
     default:

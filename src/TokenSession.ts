@@ -22,6 +22,8 @@ export interface TokenSessionEventMap {
 // Generous on purpose: a worker serving a storm of 1000 requests answers late, not never.
 const MESSAGE_TIMEOUT_MS = 30_000
 const REFRESH_TIMEOUT_MS = 120_000
+/** The worker's default refreshTimeoutMs, for a worker that does not say its own. */
+export const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000
 
 // Every session in this tab hears the same request; one answer is all the worker wants
 // (an app that registers twice, as React's StrictMode effects do, must not call its SDK twice).
@@ -91,7 +93,7 @@ export class TokenSession extends EventTarget {
     const port = event.ports[0]
     if (message?.type === 'refresh-request' && port && !answered.has(port)) {
       answered.add(port)
-      void this.#answerRefresh(port)
+      void this.#answerRefresh(port, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)
     }
   }
 
@@ -117,34 +119,58 @@ export class TokenSession extends EventTarget {
 
   /**
    * @internal Calls getAccessToken, once at a time per tab. Failures come out as
-   * `provider-failed` (the SDK's error as `cause`) or `invalid-token`.
+   * `provider-failed` (the SDK's error as `cause`), `invalid-token`, or `timeout`
+   * after `timeoutMs`: then the call is abandoned, so the next one asks the SDK
+   * again instead of joining a call that may never settle.
    */
-  callProvider(): Promise<string | null> {
-    this.#providerCall ??= (async () => {
-      let token: unknown
-      try {
-        token = (await this.#getAccessToken()) ?? null
-      } catch (error) {
-        throw new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`, { cause: error })
-      } finally {
-        this.#providerCall = undefined
-      }
-      if (token !== null) assertBearerToken(token)
-      return token as string | null
-    })()
-    return this.#providerCall
+  callProvider(timeoutMs: number): Promise<string | null> {
+    let call = this.#providerCall
+    if (!call) {
+      call = this.#providerCall = this.#askProvider()
+      // Forget it once settled; only after the assignment above, or a getter that
+      // throws synchronously would leave its rejection here for good.
+      const forget = () => this.#forget(call!)
+      call.then(forget, forget)
+    }
+    return withTimeout(call, timeoutMs, () => this.#forget(call))
   }
 
-  async #answerRefresh(port: MessagePort): Promise<void> {
+  #forget(call: Promise<string | null>): void {
+    if (this.#providerCall === call) this.#providerCall = undefined
+  }
+
+  async #askProvider(): Promise<string | null> {
+    let token: unknown
+    try {
+      token = (await this.#getAccessToken()) ?? null
+    } catch (error) {
+      throw new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`, { cause: error })
+    }
+    if (token !== null) assertBearerToken(token)
+    return token as string | null
+  }
+
+  async #answerRefresh(port: MessagePort, timeoutMs: number): Promise<void> {
     port.postMessage(refreshAnswer('refresh-ack', {}))
     try {
-      port.postMessage(refreshAnswer('refresh-result', { token: await this.callProvider() }))
+      port.postMessage(refreshAnswer('refresh-result', { token: await this.callProvider(timeoutMs) }))
     } catch (error) {
       const failure = error as SwBearerError
       port.postMessage(refreshAnswer('refresh-error', { error: failure.toWire() }))
       this.reportError(failure)
     }
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      onTimeout()
+      reject(new SwBearerError('timeout', `getAccessToken did not settle within ${ms} ms`))
+    }, ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
 function describe(error: unknown): string {

@@ -1,7 +1,7 @@
 import { SwBearerError } from '../common/errors.js'
 import { pageMessage, type PageMessage } from '../common/protocol.js'
 import { onRefreshMoments } from './refreshTriggers.js'
-import { TokenSession, type GetAccessToken } from './TokenSession.js'
+import { DEFAULT_PROVIDER_TIMEOUT_MS, TokenSession, type GetAccessToken } from './TokenSession.js'
 import { whenActive, whenControlled } from './whenControlled.js'
 
 export interface RegisterOptions {
@@ -15,8 +15,6 @@ export interface RegisterOptions {
 }
 
 const SETUP_TIMEOUT_MS = 30_000
-// The worker's default refreshTimeoutMs: an SDK stuck at startup must not hold up the app.
-const PROVIDER_TIMEOUT_MS = 10_000
 
 /**
  * Registers the worker and resolves once this page is controlled and the worker
@@ -32,6 +30,12 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   }
   if (typeof options.scriptURL !== 'string' && !(options.scriptURL instanceof URL)) {
     throw new SwBearerError('invalid-options', 'registerTokenServiceWorker: scriptURL must be a string or URL')
+  }
+  if (options.scope !== undefined && typeof options.scope !== 'string') {
+    throw new SwBearerError('invalid-options', 'registerTokenServiceWorker: scope must be a string')
+  }
+  if (options.type !== undefined && options.type !== 'classic' && options.type !== 'module') {
+    throw new SwBearerError('invalid-options', `registerTokenServiceWorker: type must be 'classic' or 'module'`)
   }
   if (typeof navigator === 'undefined' || !('serviceWorker' in navigator) || !navigator.serviceWorker) {
     throw new SwBearerError('unsupported', 'Service workers are not available here (an insecure origin or a private window?)')
@@ -64,7 +68,8 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   let failure: unknown
   let handOver: PageMessage = pageMessage('hello', {})
   try {
-    const token = await withTimeout(session.callProvider(), PROVIDER_TIMEOUT_MS)
+    // An SDK stuck at startup must not hold up the app.
+    const token = await session.callProvider(DEFAULT_PROVIDER_TIMEOUT_MS)
     handOver = pageMessage('set-token', { token })
   } catch (error) {
     // Keep whatever token the worker holds; the app hears about it as an `error` event.
@@ -78,13 +83,4 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
     setTimeout(() => session.reportError(failure))
   }
   return session
-}
-
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new SwBearerError('timeout', `getAccessToken did not settle within ${ms} ms`)), ms)
-  })
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }

@@ -54,7 +54,7 @@ export function askClient(client: Client, reason: RefreshReason, timeoutMs: numb
       }
     }
     try {
-      client.postMessage(workerMessage('refresh-request', { reason }), [port2])
+      client.postMessage(workerMessage('refresh-request', { reason, timeoutMs }), [port2])
     } catch {
       finish({ kind: 'gone' })
     }

@@ -52,7 +52,32 @@ describe('registerTokenServiceWorker', () => {
     await page.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'error'))
     expect(await page.evaluate(() => (window as any).events)).toContainEqual({ type: 'error', code: 'timeout' })
     expect(await lab.authorizationSeen(page, 'kept')).toBe(`Bearer ${stored}`)
+    // The stuck call is abandoned: a later refresh asks the SDK again rather than join it.
+    lab.issuer.mode = 'ok'
+    const calls = await providerCalls(page)
+    expect(await page.evaluate(() => (window as any).session.refresh())).toBe(lab.issuer.issued.at(-1))
+    expect(await providerCalls(page)).toBe(calls + 1)
   }, 30_000)
+
+  it('calls getAccessToken again after it threw synchronously (signed out, as auth.currentUser.getIdToken() does)', async () => {
+    const page = await lab.tab(await lab.context())
+    const result = await page.evaluate(async () => {
+      const w = window as any
+      let signedIn = false
+      let calls = 0
+      const getAccessToken = () => {
+        calls++
+        if (!signedIn) throw new TypeError("Cannot read properties of null (reading 'getIdToken')")
+        return fetch('/token').then((r) => r.json()).then((b) => b.token)
+      }
+      const session = await w.lib.registerTokenServiceWorker({ scriptURL: '/sw.js', type: 'module', getAccessToken })
+      const first = await w.swError(session.refresh())
+      signedIn = true
+      const token = await session.refresh()
+      return { first: first?.code, token, calls, hasToken: session.hasToken }
+    })
+    expect(result).toEqual({ first: 'provider-failed', token: lab.issuer.issued.at(-1), calls: 3, hasToken: true })
+  })
 
   it('answers each refresh request once when the app registers twice in one tab (StrictMode effects)', async () => {
     const page = await lab.signedInTab(await lab.context())
@@ -71,7 +96,13 @@ describe('registerTokenServiceWorker', () => {
 
   it('rejects bad options with invalid-options', async () => {
     const page = await lab.tab(await lab.context())
-    for (const options of [`{}`, `{ scriptURL: '/sw.js', getAccessToken: 'token' }`, `{ scriptURL: 42, getAccessToken: async () => null }`]) {
+    for (const options of [
+      `{}`,
+      `{ scriptURL: '/sw.js', getAccessToken: 'token' }`,
+      `{ scriptURL: 42, getAccessToken: async () => null }`,
+      `{ scriptURL: '/sw.js', type: 'bogus', getAccessToken: async () => null }`,
+      `{ scriptURL: '/sw.js', scope: 7, getAccessToken: async () => null }`,
+    ]) {
       const error = await swError(page, `window.lib.registerTokenServiceWorker(${options})`)
       expect(error, options).toMatchObject({ name: 'SwBearerError', code: 'invalid-options' })
     }

@@ -28,6 +28,7 @@ describe('protocol', () => {
     }
     expect(parseWorkerMessage(workerMessage('state', { state }))).toEqual(workerMessage('state', { state }))
     expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'unauthorized' }))).not.toBeNull()
+    expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'expiring', timeoutMs: 5000 }))).not.toBeNull()
     expect(parseWorkerReply(okReply(state, 'tok'))).toEqual(okReply(state, 'tok'))
     expect(parseWorkerReply(errorReply({ code: 'invalid-token', message: 'no' }))).not.toBeNull()
     expect(parseRefreshAnswer(refreshAnswer('refresh-ack', {}))).not.toBeNull()
@@ -50,6 +51,7 @@ describe('protocol', () => {
     expect(parsePageMessage({ ...env, type: 'set-origins', origins: [] })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'state', state: { ...state, stamp: '5' } })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'because' })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'manual', timeoutMs: '5000' })).toBeNull()
     expect(parseWorkerReply({ ...env, ok: false, error: { code: 'nope', message: 'x' } })).toBeNull()
     expect(parseRefreshAnswer({ ...env, type: 'refresh-result', token: {} })).toBeNull()
   })
