@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose'
 import type { SessionState, StateCause } from '../common/protocol.js'
+import { isBearerToken } from '../common/bearerToken.js'
 import { readClaims } from './claims.js'
 import { readToken, writeToken } from './tokenStore.js'
 
@@ -56,7 +57,8 @@ export class TokenState {
     const { token, stamp } = await Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
     this.#stamp = stamp
-    this.#hold(token?.token ?? null)
+    // Storage is not the page: anything could have written there. Check it like a set.
+    this.#hold(isBearerToken(token?.token) ? token.token : null)
   }
 
   /** Seconds until `exp`, or Infinity for opaque tokens and JWTs without one. */

@@ -5,6 +5,7 @@ import type { Refresher } from './Refresher.js'
 import type { TokenState } from './TokenState.js'
 
 export interface AuthorizedFetchOptions {
+  origins: ReadonlySet<string>
   state: TokenState
   refresher: Refresher
   expiry: ExpiryGuard
@@ -21,9 +22,13 @@ function withToken(request: Request, header: string): Request {
  * Sends `request` with the current token and, on a 401, once more with a fresh
  * one. Never more than two sends; every wait in here is bounded by the refresher.
  */
-export function authorizedFetch({ state, refresher, expiry }: AuthorizedFetchOptions) {
+export function authorizedFetch({ origins, state, refresher, expiry }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
   const send = (request: Request) => limiter.fetch(request)
+  // A 401 says something about our token only when an API origin said it, not a
+  // server a redirect led to (which never saw the token).
+  const refusedByApi = (response: Response) =>
+    response.status === 401 && (!response.url || origins.has(new URL(response.url).origin))
   return async (request: Request, clientId: string | undefined): Promise<Response> => {
     if (!state.loaded) await state.load()
     // A refresh under way will replace the token: wait for it rather than earn a 401.
@@ -37,7 +42,7 @@ export function authorizedFetch({ state, refresher, expiry }: AuthorizedFetchOpt
     // Bodies are streams: keep an unread copy so the retry sends the same bytes.
     const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
     const first = await send(withToken(request, sentHeader))
-    if (first.status !== 401) return first
+    if (!refusedByApi(first)) return first
 
     // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
     if (state.token === sentToken) await refresher.run({ clientId, reason: 'unauthorized' })
@@ -46,7 +51,7 @@ export function authorizedFetch({ state, refresher, expiry }: AuthorizedFetchOpt
     void first.body?.cancel()
     const retry = await send(withToken(replay, state.header))
     // A token refused the moment it arrived means the provider is not really refreshing.
-    if (retry.status === 401 && retryToken !== null) refresher.rejected(retryToken)
+    if (refusedByApi(retry) && retryToken !== null) refresher.rejected(retryToken)
     return retry
   }
 }

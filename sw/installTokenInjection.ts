@@ -49,7 +49,7 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
   const state = new TokenState((next) => void broadcastState(next))
   const refresher = new Refresher(state, { timeoutMs: refreshTimeoutMs })
   const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
-  const send = authorizedFetch({ state, refresher, expiry })
+  const send = authorizedFetch({ origins, state, refresher, expiry })
   // Start reading IndexedDB now, so the first request after a restart rarely waits.
   void state.load()
 

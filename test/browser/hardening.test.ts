@@ -38,6 +38,29 @@ describe('tokens', () => {
     }
     expect(await lab.authorizationSeen(page!, 'kept')).toBe(`Bearer ${kept}`)
   })
+
+  it('checks a token read back from IndexedDB like any other: a tampered one is never sent', async () => {
+    const [page] = await lab.signedInTabs(1)
+    for (const [i, tampered] of ['tök spaced', 'a\r\nX-Evil: 1', ''].entries()) {
+      await page!.evaluate(async (token) => {
+        const db = await new Promise<IDBDatabase>((resolve, reject) => {
+          const open = indexedDB.open('sw-bearer')
+          open.onsuccess = () => resolve(open.result)
+          open.onerror = () => reject(open.error)
+        })
+        const stamp = Date.now() * 2
+        const tx = db.transaction(['session', 'meta'], 'readwrite')
+        tx.objectStore('session').put({ token, stamp }, 'current')
+        tx.objectStore('meta').put(stamp, 'stamp')
+        await new Promise((resolve) => (tx.oncomplete = resolve))
+        db.close()
+      }, tampered)
+      await lab.stopWorkers(page!)
+      const result = await call(page!, `${lab.apiOrigin}/echo?id=tampered-${i}`)
+      expect(result.status).toBe(200)
+      expect(lab.api.sends(`tampered-${i}`)[0]?.authorization).toBeUndefined()
+    }
+  })
 })
 
 describe('protocol fuzz', () => {

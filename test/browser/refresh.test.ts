@@ -51,6 +51,18 @@ describe('retry on 401', () => {
     expect(lab.issuer.calls).toBe(0)
   })
 
+  it('does not refresh for a 401 from an unlisted origin a redirect led to: it never saw the token', async () => {
+    const [page] = await lab.signedInTabs(1)
+    const to = `${lab.otherOrigin}/always401?id=elsewhere`
+    expect((await call(page!, `${lab.apiOrigin}/redirect?id=hop&to=${encodeURIComponent(to)}`)).status).toBe(401)
+    expect(lab.issuer.calls).toBe(1)
+    expect(lab.other.sends('elsewhere')).toHaveLength(1)
+    // Nothing counted against the provider: a real 401 from the API still refreshes at once.
+    lab.issuer.revokeAll()
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=after`)).status).toBe(200)
+    expect(lab.issuer.calls).toBe(2)
+  })
+
   it('replays every kind of body byte for byte', async () => {
     const [page] = await revokedTabs(1)
     const kinds = ['string', 'json', 'urlsearchparams', 'formdata', 'blob', 'arraybuffer'] as const
