@@ -34,10 +34,11 @@ export class SwBearerError extends Error {
   toWire(): WireError {
     return { code: this.code, message: this.message }
   }
+}
 
-  static fromWire(wire: WireError): SwBearerError {
-    return new SwBearerError(wire.code, wire.message)
-  }
+/** Rebuilds an error that crossed postMessage as its wire shape. */
+export function fromWire(wire: WireError): SwBearerError {
+  return new SwBearerError(wire.code, wire.message)
 }
 
 export function isErrorCode(value: unknown): value is SwBearerErrorCode {

@@ -1,4 +1,4 @@
-import { SwBearerError } from '../common/errors.js'
+import { fromWire, SwBearerError } from '../common/errors.js'
 import { parseWorkerReply, type PageMessage, type SessionState } from '../common/protocol.js'
 
 export interface Reply {
@@ -23,7 +23,7 @@ export function postToWorker(worker: ServiceWorker, message: PageMessage, timeou
       clearTimeout(timer)
       port1.close()
       if (reply.ok) resolve(reply.token === undefined ? { state: reply.state } : { state: reply.state, token: reply.token })
-      else reject(SwBearerError.fromWire(reply.error))
+      else reject(fromWire(reply.error))
     }
     worker.postMessage(message, [port2])
   })

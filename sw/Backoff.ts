@@ -3,7 +3,8 @@
  * n consecutive failures the next attempt waits base·2^(n-1), capped; a success resets.
  */
 export class Backoff {
-  #failures = 0
+  /** Consecutive failures so far. */
+  failures = 0
   #notBefore = 0
 
   constructor(
@@ -12,22 +13,18 @@ export class Backoff {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get failures(): number {
-    return this.#failures
-  }
-
   /** True when an attempt may start now. */
   ready(): boolean {
     return this.now() >= this.#notBefore
   }
 
   fail(): void {
-    this.#failures++
-    this.#notBefore = this.now() + Math.min(this.capMs, this.baseMs * 2 ** (this.#failures - 1))
+    this.failures++
+    this.#notBefore = this.now() + Math.min(this.capMs, this.baseMs * 2 ** (this.failures - 1))
   }
 
   succeed(): void {
-    this.#failures = 0
+    this.failures = 0
     this.#notBefore = 0
   }
 }

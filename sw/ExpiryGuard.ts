@@ -11,17 +11,20 @@ import type { TokenState } from './TokenState.js'
  */
 export class ExpiryGuard {
   #clockSuspect = false
+  #state: TokenState
+  #refresher: Refresher
+  #leewaySeconds: number
 
-  constructor(
-    private readonly state: TokenState,
-    private readonly refresher: Refresher,
-    private readonly leewaySeconds: number,
-  ) {}
+  constructor(state: TokenState, refresher: Refresher, leewaySeconds: number) {
+    this.#state = state
+    this.#refresher = refresher
+    this.#leewaySeconds = leewaySeconds
+  }
 
   /** Synchronous, so the hot path awaits nothing when no refresh is due. */
   due(): boolean {
-    if (this.state.token === null) return false
-    if (this.state.secondsLeft() > this.leewaySeconds) {
+    if (this.#state.token === null) return false
+    if (this.#state.secondsLeft() > this.#leewaySeconds) {
       this.#clockSuspect = false
       return false
     }
@@ -30,7 +33,7 @@ export class ExpiryGuard {
 
   async check(clientId: string | undefined, reason: RefreshReason = 'expiring'): Promise<void> {
     if (!this.due()) return
-    const outcome = await this.refresher.run({ clientId, reason })
-    if (outcome === 'refreshed' && this.state.secondsLeft() <= this.leewaySeconds) this.#clockSuspect = true
+    const outcome = await this.#refresher.run({ clientId, reason })
+    if (outcome === 'refreshed' && this.#state.secondsLeft() <= this.#leewaySeconds) this.#clockSuspect = true
   }
 }

@@ -28,16 +28,8 @@ export function routeOthersToNetwork(event: ExtendableEvent, origins: ReadonlySe
   try {
     const apis = [...origins].map((origin) => {
       const url = new URL(origin)
-      return {
-        urlPattern: new URLPattern({
-          protocol: url.protocol.slice(0, -1),
-          hostname: escape(url.hostname),
-          port: url.port,
-          pathname: '*',
-          search: '*',
-          hash: '*',
-        }),
-      }
+      // Components left out of the init (path, query, hash) match anything.
+      return { urlPattern: new URLPattern({ protocol: url.protocol.slice(0, -1), hostname: escape(url.hostname), port: url.port }) }
     })
     event.waitUntil(install.addRoutes({ condition: { not: { or: apis } }, source: 'network' }).catch(() => {}))
   } catch {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { assertBearerToken, isBearerToken, MAX_TOKEN_LENGTH } from '../../common/bearerToken.js'
-import { isSwBearerError, SwBearerError } from '../../common/errors.js'
+import { fromWire, isSwBearerError, SwBearerError } from '../../common/errors.js'
 
 const code = (fn: () => void) => {
   try {
@@ -37,7 +37,7 @@ describe('bearer token validation', () => {
 describe('SwBearerError', () => {
   it('survives structured cloning as a recognisable coded error', () => {
     const wire = structuredClone(new SwBearerError('timeout', 'slow').toWire())
-    const rebuilt = SwBearerError.fromWire(wire)
+    const rebuilt = fromWire(wire)
     expect(rebuilt).toBeInstanceOf(SwBearerError)
     expect(isSwBearerError(rebuilt)).toBe(true)
     expect(isSwBearerError({ name: 'SwBearerError', code: 'timeout' })).toBe(true)
