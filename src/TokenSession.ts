@@ -105,9 +105,12 @@ export class TokenSession extends EventTarget {
     this.#stamp = state.stamp
     this.#claims = state.claims
     this.#hasToken = state.hasToken
+    // A call started before someone set a token or signed out belongs to the session
+    // that ended: a later refresh must ask the SDK afresh, not take its answer.
+    if (state.cause === 'set' || state.cause === 'logout') this.#providerCall = undefined
     if (first) return
     this.dispatchEvent(new CustomEvent('tokenchange', { detail: { claims: state.claims } }))
-    if (!state.hasToken && (hadToken || state.cause === 'logout')) {
+    if (!state.hasToken && hadToken) {
       this.dispatchEvent(new CustomEvent('logout', { detail: null }))
     }
   }

@@ -40,6 +40,7 @@ export class Refresher {
   #flight: Promise<RefreshOutcome> | undefined
   #flightGeneration = -1
   #lastRejected: string | undefined
+  #refusedInARow = 0
   /** Tabs that have spoken the protocol, so surely run a session that can refresh. */
   #sessions = new Set<string>()
   #state: TokenState
@@ -89,14 +90,21 @@ export class Refresher {
   }
 
   /**
-   * The API refused a token straight from the provider (a cached or already expired
-   * one): count it as a failed refresh, once per token, so a storm backs off instead
-   * of calling the provider for every request.
+   * A fresh token the API refused on a retry. Once may be a real revocation, or an
+   * endpoint that answers 401 whatever the token; twice in a row with nothing
+   * accepted in between means the provider hands out tokens the API will not take
+   * (a cache, a wrong audience): back off instead of calling it for every request.
+   * Each token counts once, however many requests saw it refused.
    */
   rejected(token: string): void {
     if (token === this.#lastRejected) return
     this.#lastRejected = token
-    this.backoff.fail()
+    if (++this.#refusedInARow > 1) this.backoff.fail()
+  }
+
+  /** The API took a request (anything but a 401): the tokens we get are good. */
+  accepted(): void {
+    this.#refusedInARow = 0
   }
 
   async #fly(request: RefreshRequest): Promise<RefreshOutcome> {

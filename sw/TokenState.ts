@@ -19,6 +19,8 @@ export class TokenState {
   claims: JWTPayload | null = null
   /** Bumped by every explicit set or logout: a refresh started before one must not overwrite it. */
   generation = 0
+  /** Bumped by every logout: a request sent before one is never resent after it. */
+  logouts = 0
   #stamp = 0
   #loaded = false
   #loading: Promise<void> | undefined
@@ -79,6 +81,9 @@ export class TokenState {
   async set(token: string | null, cause: StateCause, explicit: boolean): Promise<SessionState> {
     await this.load()
     if (explicit) this.generation++
+    if (token === null) this.logouts++
+    // Signed out already: nothing to store, and no tab should hear of it again.
+    if (token === null && this.token === null) return this.snapshot(cause)
     this.#hold(token)
     this.#stamp = Math.max(Date.now(), this.#stamp + 1)
     const state = this.snapshot(cause)

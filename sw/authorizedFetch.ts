@@ -41,17 +41,23 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
 
     // Bodies are streams: keep an unread copy so the retry sends the same bytes.
     const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
+    const logouts = state.logouts
     const first = await send(withToken(request, sentHeader))
-    if (!refusedByApi(first)) return first
+    if (!refusedByApi(first)) {
+      refresher.accepted()
+      return first
+    }
 
     // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
     if (state.token === sentToken) await refresher.run({ clientId, reason: 'unauthorized' })
     const retryToken = state.token
-    if (state.header === null || retryToken === sentToken) return first
+    // Logout wins: a request of the session that ended is not resent with the next one's token.
+    if (state.header === null || retryToken === sentToken || state.logouts !== logouts) return first
     void first.body?.cancel()
     const retry = await send(withToken(replay, state.header))
     // A token refused the moment it arrived means the provider is not really refreshing.
-    if (refusedByApi(retry) && retryToken !== null) refresher.rejected(retryToken)
+    if (!refusedByApi(retry)) refresher.accepted()
+    else if (retryToken !== null) refresher.rejected(retryToken)
     return retry
   }
 }

@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 import { isBearerToken } from '../common/bearerToken.js'
-import { isSwBearerError, SwBearerError } from '../common/errors.js'
+import { SwBearerError } from '../common/errors.js'
 import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
+import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import type { Refresher } from './Refresher.js'
 import type { TokenState } from './TokenState.js'
@@ -29,7 +30,8 @@ export function handleMessage(event: ExtendableMessageEvent, context: MessageCon
     answer(message, source.id, context).then(
       (reply) => port?.postMessage(reply),
       (error: unknown) => {
-        const wire = isSwBearerError(error) ? error.toWire() : { code: 'provider-failed' as const, message: String(error) }
+        // Same realm here, so instanceof holds.
+        const wire = error instanceof SwBearerError ? error.toWire() : { code: 'provider-failed' as const, message: String(error) }
         port?.postMessage(errorReply(wire))
       },
     ),
@@ -46,12 +48,14 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
     case 'set-token':
       // The page checked it with a full explanation; a message that skipped that gets a short one.
       if (message.token !== null && !isBearerToken(message.token)) throw new SwBearerError('invalid-token', 'invalid token')
+      // A token in hand is news that signing in works: whatever failed before is over.
+      if (message.token !== null) refresher.backoff.succeed()
       return okReply(await state.set(message.token, message.token === null ? 'logout' : 'set', true))
     case 'logout':
       return okReply(await state.set(null, 'logout', true))
     case 'refresh': {
       const outcome = await refresher.run({ clientId, reason: 'manual', force: true })
-      if (outcome === 'failed') throw new SwBearerError('provider-failed', 'Refresh failed; token kept')
+      if (outcome === 'failed') throw new SwBearerError('provider-failed', DEV ? 'Refresh failed; token kept' : 'refresh failed')
       return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), state.token)
     }
     case 'ensure-fresh':

@@ -114,6 +114,29 @@ describe('provider', () => {
     expect(lab.issuer.calls).toBe(1)
     for (let i = 0; i < 50; i++) expect(lab.api.sends(`same${i}`)).toHaveLength(1)
   })
+
+  it('an endpoint that answers 401 to any token does not stop refreshes for the rest of the API', async () => {
+    const [a, b] = await lab.signedInTabs(2)
+    expect((await call(a!, `${lab.apiOrigin}/always401?id=forever`)).status).toBe(401)
+    expect(lab.api.sends('forever')).toHaveLength(2)
+    lab.issuer.revokeAll()
+    const calls = lab.issuer.calls
+    expect((await call(b!, `${lab.apiOrigin}/auth?id=real-revocation`)).status).toBe(200)
+    expect(lab.issuer.calls).toBe(calls + 1)
+  })
+
+  it('a second revocation while retries with the fresh token are still out is refreshed again, not taken for a failing provider', async () => {
+    const [page] = await lab.signedInTabs(1)
+    lab.issuer.revokeAll()
+    // The retries with the fresh token reach a slow endpoint and are refused there: revoked again meanwhile.
+    const slow = page!.evaluate((url) => (window as any).call(url), `${lab.apiOrigin}/auth?id=slow&ms=600`)
+    await expect.poll(() => lab.api.sends('slow').length).toBe(2)
+    lab.issuer.revokeAll()
+    expect((await slow).status).toBe(401)
+    const calls = lab.issuer.calls
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=third`)).status).toBe(200)
+    expect(lab.issuer.calls).toBe(calls + 1)
+  })
 })
 
 describe('network', () => {

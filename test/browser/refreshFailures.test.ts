@@ -120,7 +120,12 @@ describe('before expiry', () => {
     expect(lab.issuer.calls).toBeLessThanOrEqual(2)
     expect((await call(page!, `${lab.apiOrigin}/auth?id=dead2`)).status).toBe(401)
     expect(lab.api.sends('dead2').length).toBeLessThanOrEqual(2)
-    expect(lab.issuer.calls).toBeLessThanOrEqual(2) // backing off now
+    // Two fresh tokens refused in a row: backing off now, so the next request calls nobody.
+    const calls = lab.issuer.calls
+    expect(calls).toBeLessThanOrEqual(3)
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=dead3`)).status).toBe(401)
+    expect(lab.api.sends('dead3').length).toBeLessThanOrEqual(2)
+    expect(lab.issuer.calls).toBe(calls)
   })
 
   it('refreshes when the tab becomes visible, comes online or is restored from bfcache, if near expiry', async () => {
@@ -164,6 +169,19 @@ describe('the provider says nobody is signed in', () => {
     expect(await b!.evaluate(() => (window as any).session.refresh())).toBe(lab.issuer.issued.at(-1))
     expect((await call(a!, `${lab.apiOrigin}/auth?id=back`)).status).toBe(200)
   })
+
+  it('changes nothing when refresh() hears null or logout() is called while already signed out: no more events', async () => {
+    const [a, b] = await lab.signedInTabs(2)
+    await a!.evaluate(() => (window as any).session.logout())
+    for (const tab of [a!, b!]) await expect.poll(() => events(tab, 'logout')).toHaveLength(1)
+    const seen = (tab: typeof a) => tab!.evaluate(() => (window as any).events.length)
+    const before = [await seen(a), await seen(b)]
+    lab.issuer.mode = 'null'
+    for (let i = 0; i < 2; i++) expect(await a!.evaluate(() => (window as any).session.refresh())).toBeNull()
+    for (let i = 0; i < 2; i++) await b!.evaluate(() => (window as any).session.logout())
+    await sleep(200)
+    expect([await seen(a), await seen(b)]).toEqual(before)
+  })
 })
 
 describe('the provider fails', () => {
@@ -191,6 +209,19 @@ describe('the provider fails', () => {
     const started = Date.now()
     expect((await call(page!, `${lab.apiOrigin}/auth?id=h`)).status).toBe(401)
     expect(Date.now() - started).toBeLessThan(5000)
+  })
+
+  it('a token set by hand ends the backoff: the next 401 refreshes at once', async () => {
+    const [page] = await lab.signedInTabs(1)
+    lab.issuer.revokeAll()
+    lab.issuer.mode = 'throw'
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=failing`)).status).toBe(401) // backing off for 1 s
+    lab.issuer.mode = 'ok'
+    await page!.evaluate((t) => (window as any).session.setToken(t), await lab.issuer.mint())
+    lab.issuer.revokeAll()
+    const calls = lab.issuer.calls
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=after-set`)).status).toBe(200)
+    expect(lab.issuer.calls).toBe(calls + 1)
   })
 
   it('returns something that is not a token: treated as a failure, token kept', async () => {
@@ -223,6 +254,36 @@ describe('logout', () => {
     }
     expect((await call(a!, `${lab.apiOrigin}/echo?id=after-race`)).status).toBe(200)
     expect(lab.api.sends('after-race')[0]?.authorization).toBeUndefined()
+  })
+
+  it('a sign-in after it never takes the answer of a provider call that started before it', async () => {
+    const [a, b] = await lab.signedInTabs(2)
+    lab.issuer.revokeAll()
+    lab.issuer.delayMs = 1000
+    lab.issuer.calls = 0
+    const before = await providerCalls(a!)
+    void call(a!, `${lab.apiOrigin}/auth?id=pre-logout`)
+    await expect.poll(() => lab.issuer.calls).toBe(1) // a's SDK call for the old session is under way
+    await b!.evaluate(() => (window as any).session.logout())
+    const token = await a!.evaluate(() => (window as any).session.refresh())
+    expect(await providerCalls(a!)).toBe(before + 2)
+    expect(token).toBe(lab.issuer.issued.at(-1))
+    expect(lab.issuer.issued.at(-2)).not.toBe(token)
+  })
+
+  it('wins even when a new session starts before the refresh ends: the old request is not resent with its token', async () => {
+    const [a, b, c] = await lab.signedInTabs(3)
+    lab.issuer.revokeAll()
+    lab.issuer.delayMs = 1500
+    lab.issuer.calls = 0
+    const pending = call(b!, `${lab.apiOrigin}/auth?id=old-session`)
+    await expect.poll(() => lab.issuer.calls).toBe(1)
+    await a!.evaluate(() => (window as any).session.logout())
+    const next = await lab.issuer.mint()
+    await c!.evaluate((t) => (window as any).session.setToken(t), next)
+    expect((await pending).status).toBe(401)
+    expect(lab.api.sends('old-session')).toHaveLength(1)
+    expect(await lab.authorizationSeen(a!, 'new-session')).toBe(`Bearer ${next}`)
   })
 })
 

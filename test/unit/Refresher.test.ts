@@ -160,10 +160,21 @@ describe('Refresher backoff', () => {
     expect(backoff.ready()).toBe(true)
   })
 
-  it('counts a fresh token the API refused once, however many requests saw it', async () => {
+  it('backs off when a second fresh token in a row is refused, each counted once however many requests saw it', async () => {
     const { refresher } = await setup(async () => ({ kind: 'token', token: 'new' }))
-    for (let i = 0; i < 50; i++) refresher.rejected('same-token')
+    // Once may be a real revocation, or an endpoint that answers 401 to anyone.
+    for (let i = 0; i < 50; i++) refresher.rejected('first-fresh')
+    expect(refresher.backoff.failures).toBe(0)
+    for (let i = 0; i < 50; i++) refresher.rejected('second-fresh')
     expect(refresher.backoff.failures).toBe(1)
+  })
+
+  it('starts counting again once the API accepts a request', async () => {
+    const { refresher } = await setup(async () => ({ kind: 'token', token: 'new' }))
+    refresher.rejected('a')
+    refresher.accepted()
+    refresher.rejected('b')
+    expect(refresher.backoff.failures).toBe(0)
   })
 })
 
