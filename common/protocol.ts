@@ -170,7 +170,8 @@ export function parseRefreshAnswer(data: unknown): RefreshAnswer | null {
       // The token's own validity is the worker's decision; here only its type.
       return isTokenOrNull(rec.token) ? (rec as unknown as RefreshAnswer) : null
     case 'refresh-error':
-      return isWireError(rec.error) ? (rec as unknown as RefreshAnswer) : null
+      // The worker only learns from it that this refresh failed; the tab already reported why.
+      return typeof rec.error === 'object' && rec.error !== null ? (rec as unknown as RefreshAnswer) : null
     default:
       return null
   }

@@ -3,6 +3,7 @@ import { isBearerToken } from '../common/bearerToken.js'
 import type { RefreshReason } from '../common/protocol.js'
 import { askClient, type Answer } from './askClient.js'
 import { Backoff } from './Backoff.js'
+import { scopeWindows } from './broadcast.js'
 import type { TokenState } from './TokenState.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -41,6 +42,11 @@ export class Refresher {
   #flightGeneration = -1
   #lastRejected: string | undefined
   #refusedInARow = 0
+  /**
+   * The tab running getAccessToken right now. Its own requests, the SDK's calls among
+   * them, must not wait for this refresh: it is waiting for them.
+   */
+  asking: string | undefined
   /** Tabs that have spoken the protocol, so surely run a session that can refresh. */
   #sessions = new Set<string>()
   #state: TokenState
@@ -52,7 +58,7 @@ export class Refresher {
     this.#state = state
     this.#timeoutMs = deps.timeoutMs
     this.#ask = deps.ask ?? askClient
-    this.#windows = deps.windows ?? (() => self.clients.matchAll({ type: 'window', includeUncontrolled: true }))
+    this.#windows = deps.windows ?? scopeWindows
     this.backoff = deps.backoff ?? new Backoff()
   }
 
@@ -129,11 +135,10 @@ export class Refresher {
   }
 
   async #askTabs({ clientId, reason }: RefreshRequest): Promise<Answer> {
-    const windows = await this.#windows()
-    const open = new Set(windows.map((w) => w.id))
-    for (const id of this.#sessions) if (!open.has(id)) this.#sessions.delete(id)
-    for (const client of rank(windows, clientId, this.#sessions)) {
-      const answer = await this.#ask(client, reason, this.#timeoutMs)
+    // Ids of closed tabs stay in #sessions until the worker next stops: a few bytes each.
+    for (const client of rank(await this.#windows(), clientId, this.#sessions)) {
+      this.asking = client.id
+      const answer = await this.#ask(client, reason, this.#timeoutMs).finally(() => (this.asking = undefined))
       if (answer.kind === 'gone') {
         // Frozen or stuck: not first in line next time, until it speaks again.
         this.#sessions.delete(client.id)

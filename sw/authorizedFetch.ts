@@ -31,9 +31,13 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     response.status === 401 && (!response.url || origins.has(new URL(response.url).origin))
   return async (request: Request, clientId: string | undefined): Promise<Response> => {
     if (!state.loaded) await state.load()
-    // A refresh under way will replace the token: wait for it rather than earn a 401.
-    if (refresher.inFlight) await refresher.inFlight
-    if (expiry.due()) await expiry.check(clientId)
+    // The tab refreshing sends as things are: its SDK may call a listed origin for the token.
+    const refreshing = () => clientId !== undefined && clientId === refresher.asking
+    if (!refreshing()) {
+      // A refresh under way will replace the token: wait for it rather than earn a 401.
+      if (refresher.inFlight) await refresher.inFlight
+      if (expiry.due()) await expiry.check(clientId)
+    }
 
     const sentToken = state.token
     const sentHeader = state.header
@@ -48,6 +52,7 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       return first
     }
 
+    if (refreshing()) return first
     // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
     if (state.token === sentToken) await refresher.run({ clientId, reason: 'unauthorized' })
     const retryToken = state.token

@@ -45,6 +45,27 @@ describe('who refreshes', () => {
     expect(lab.api.sends('stuck')).toHaveLength(2)
   })
 
+  it('lets the refreshing tab reach a listed origin while it refreshes (an SDK that asks the API for its token)', async () => {
+    const page = await lab.tab(await lab.context())
+    await page.evaluate(async (api) => {
+      const w = window as any
+      const getAccessToken = async () => {
+        w.providerCalls++
+        await fetch(`${api}/echo?id=sdk-${w.providerCalls}`, { credentials: 'include' }) // a session check on the API origin
+        return (await (await fetch('/token')).json()).token
+      }
+      w.session = await w.lib.registerTokenServiceWorker({ scriptURL: '/sw.js', type: 'module', getAccessToken })
+    }, lab.apiOrigin)
+    lab.issuer.revokeAll()
+    expect((await call(page, `${lab.apiOrigin}/auth?id=needs-refresh`)).status).toBe(200)
+    expect(lab.api.sends('sdk-2')).toHaveLength(1)
+    // And before expiry: the SDK's call is not held up by the refresh it is part of.
+    await page.evaluate((t) => (window as any).session.setToken(t), await lab.issuer.mint(20))
+    expect((await call(page, `${lab.apiOrigin}/auth?id=near-expiry`)).status).toBe(200)
+    expect(lab.api.sends('sdk-3')).toHaveLength(1)
+    expect(lab.api.sends('near-expiry')[0]?.authorization).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
+  })
+
   it('moves on when the refreshing tab closes mid-refresh', async () => {
     const [a, b] = await lab.signedInTabs(2)
     lab.issuer.revokeAll()
