@@ -11,14 +11,17 @@ interface TokenDB extends DBSchema {
   meta: { key: 'stamp'; value: number }
 }
 
-export const DB_NAME = 'sw-bearer'
+declare const registration: { scope: string } | undefined
+
+/** One database per worker scope: two apps on one origin must not share a token. */
+export const dbName = () => `sw-bearer ${typeof registration === 'object' ? registration.scope : ''}`
 // Bump with an upgrade step, never by dropping stores: a deploy must not sign users out.
 const DB_VERSION = 1
 
 let db: Promise<IDBPDatabase<TokenDB>> | undefined
 
 function open(): Promise<IDBPDatabase<TokenDB>> {
-  db ??= openDB<TokenDB>(DB_NAME, DB_VERSION, {
+  db ??= openDB<TokenDB>(dbName(), DB_VERSION, {
     upgrade(database, oldVersion) {
       if (oldVersion < 1) {
         database.createObjectStore('session')

@@ -43,8 +43,8 @@ describe('tokens', () => {
     const [page] = await lab.signedInTabs(1)
     for (const [i, tampered] of ['tök spaced', 'a\r\nX-Evil: 1', ''].entries()) {
       await page!.evaluate(async (token) => {
-        const db = await new Promise<IDBDatabase>((resolve, reject) => {
-          const open = indexedDB.open('sw-bearer')
+        const db = await new Promise<IDBDatabase>(async (resolve, reject) => {
+          const open = indexedDB.open(`sw-bearer ${(await navigator.serviceWorker.getRegistration())!.scope}`)
           open.onsuccess = () => resolve(open.result)
           open.onerror = () => reject(open.error)
         })
@@ -208,6 +208,36 @@ describe('lifetime', () => {
     const [claimsA, claimsB] = [await a!.evaluate(() => (window as any).session.claims), await b!.evaluate(() => (window as any).session.claims)]
     expect(claimsA).toEqual(claimsB)
     expect(claimsA.jti).toBe(JSON.parse(Buffer.from(tokens.at(-1)!.split('.')[1]!, 'base64url').toString()).jti)
+  })
+})
+
+describe('two apps on one origin', () => {
+  it('keep their tokens, their tabs and their logouts apart, also after the workers restart', async () => {
+    const context = await lab.context()
+    const open = async (app: string, api: string) => {
+      const page = await context.newPage()
+      await page.goto(`${lab.pageOrigin}/${app}/`)
+      await page.waitForFunction(() => 'register' in window)
+      await page.evaluate(([a, o]) => (window as any).register({ scriptURL: `/${a}/sw.js?api=${o}`, scope: `/${a}/` }), [app, api])
+      return page
+    }
+    const a = await open('a', lab.apiOrigin)
+    const tokenA = lab.issuer.issued.at(-1)!
+    const b = await open('b', lab.otherOrigin)
+    const tokenB = lab.issuer.issued.at(-1)!
+    expect(tokenB).not.toBe(tokenA)
+    await b.evaluate(() => (window as any).session.logout())
+    await sleep(200)
+    expect(await a.evaluate(() => (window as any).events)).toEqual([])
+    expect(await a.evaluate(() => (window as any).session.hasToken)).toBe(true)
+    await lab.stopWorkers(a)
+    expect((await call(a, `${lab.apiOrigin}/echo?id=app-a`)).status).toBe(200)
+    expect(lab.api.sends('app-a')[0]?.authorization).toBe(`Bearer ${tokenA}`)
+    // A's 401 is refreshed by A's tab alone.
+    lab.issuer.revokeAll()
+    const calls = [await a.evaluate(() => (window as any).providerCalls), await b.evaluate(() => (window as any).providerCalls)]
+    expect((await call(a, `${lab.apiOrigin}/auth?id=app-a-401`)).status).toBe(200)
+    expect([await a.evaluate(() => (window as any).providerCalls), await b.evaluate(() => (window as any).providerCalls)]).toEqual([calls[0] + 1, calls[1]])
   })
 })
 

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, it, vi } from 'vitest'
 import { deleteDB, openDB } from 'idb'
-import { DB_NAME, readToken, writeToken } from '../../sw/tokenStore.js'
+import { dbName, readToken, writeToken } from '../../sw/tokenStore.js'
 import { TokenState } from '../../sw/TokenState.js'
 
 describe('token store', () => {
@@ -15,9 +15,9 @@ describe('token store', () => {
   it('steps aside for a newer schema, and tries again after a failed open instead of keeping the failure', async () => {
     await writeToken('t1', 12)
     // A newer worker upgrades (our open connection must close for it), then a rollback opens with v1.
-    ;(await openDB(DB_NAME, 99)).close()
+    ;(await openDB(dbName(), 99)).close()
     await expect(readToken()).rejects.toThrow()
-    await deleteDB(DB_NAME)
+    await deleteDB(dbName())
     expect(await readToken()).toEqual({ token: undefined, stamp: 0 })
   })
 })

@@ -64,6 +64,13 @@ export class Lab {
       if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
       if (path === '/app.js') return void res.writeHead(200, js).end(APP_JS)
       if (built.has(path)) return void res.writeHead(200, js).end(built.get(path))
+      // Another app's worker on the same origin, under its own scope, for the API named in its URL.
+      if (/^\/[a-z]+\/sw\.js$/.test(path)) {
+        const api = new URL(req.url ?? '/', 'http://x').searchParams.get('api')
+        const options = { ...lab!.swOptions, apiOrigins: [api] }
+        return void res.writeHead(200, js).end(`import { installTokenInjection } from '/sw-lib.js'\ninstallTokenInjection(${JSON.stringify(options)})\n`)
+      }
+      if (/^\/[a-z]+\/$/.test(path)) return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
       if (path === '/sw.js') {
         const source = `import { installTokenInjection } from '/sw-lib.js'\n// version ${lab!.swVersion}\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
         return void res.writeHead(200, js).end(source)
