@@ -31,9 +31,9 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     response.status === 401 && (!response.url || origins.has(new URL(response.url).origin))
   return async (request: Request, clientId: string | undefined): Promise<Response> => {
     if (!state.loaded) await state.load()
-    // The tab refreshing sends as things are: its SDK may call a listed origin for the token.
-    const refreshing = () => clientId !== undefined && clientId === refresher.asking
-    if (!refreshing()) {
+    // The tab refreshing sends at once, as things are: its SDK may call a listed origin
+    // for the token. Its other requests earn a 401 and wait for the refresh then.
+    if (clientId === undefined || clientId !== refresher.asking) {
       // A refresh under way will replace the token: wait for it rather than earn a 401.
       if (refresher.inFlight) await refresher.inFlight
       if (expiry.due()) await expiry.check(clientId)
@@ -52,7 +52,6 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       return first
     }
 
-    if (refreshing()) return first
     // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
     if (state.token === sentToken) await refresher.run({ clientId, reason: 'unauthorized' })
     const retryToken = state.token
