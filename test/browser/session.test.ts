@@ -26,13 +26,20 @@ describe('registerTokenServiceWorker', () => {
     expect(await lab.authorizationSeen(page, 'anon')).toBeNull()
   })
 
-  it('still resolves when getAccessToken throws, keeps the stored token and reports an error event', async () => {
+  /** A second tab registers while the provider misbehaves; the first one stored a token. */
+  async function registerWhileProvider(mode: 'throw' | 'hang') {
     const context = await lab.context()
     await lab.signedInTab(context)
     const stored = lab.issuer.issued[0]
-    lab.issuer.mode = 'throw'
+    lab.issuer.mode = mode
     const page = await lab.tab(context)
+    const started = Date.now()
     const { claims } = await page.evaluate(() => (window as any).register())
+    return { page, stored, claims, ms: Date.now() - started }
+  }
+
+  it('still resolves when getAccessToken throws, keeps the stored token and reports an error event', async () => {
+    const { page, stored, claims } = await registerWhileProvider('throw')
     expect(claims).toMatchObject({ sub: 'user-1' })
     await page.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'error'))
     expect(await page.evaluate(() => (window as any).events)).toContainEqual({ type: 'error', code: 'provider-failed' })
@@ -40,14 +47,8 @@ describe('registerTokenServiceWorker', () => {
   })
 
   it('still resolves when getAccessToken hangs: gives up after 10 s, keeps the stored token, reports a timeout', async () => {
-    const context = await lab.context()
-    await lab.signedInTab(context)
-    const stored = lab.issuer.issued[0]
-    lab.issuer.mode = 'hang'
-    const page = await lab.tab(context)
-    const started = Date.now()
-    const { claims } = await page.evaluate(() => (window as any).register())
-    expect(Date.now() - started).toBeGreaterThanOrEqual(9_900)
+    const { page, stored, claims, ms } = await registerWhileProvider('hang')
+    expect(ms).toBeGreaterThanOrEqual(9_900)
     expect(claims).toMatchObject({ sub: 'user-1' })
     await page.waitForFunction(() => (window as any).events.some((e: any) => e.type === 'error'))
     expect(await page.evaluate(() => (window as any).events)).toContainEqual({ type: 'error', code: 'timeout' })
