@@ -59,8 +59,14 @@ export class TokenState {
     const { token, stamp } = await Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
     this.#stamp = stamp
-    // Storage is not the page: anything could have written there. Check it like a set.
-    this.#hold(isBearerToken(token?.token) ? token.token : null)
+    // Storage is not the page: anything could have written there. Check it like a set,
+    // and tell the tabs, which may think they are signed in, when one fails.
+    const valid = isBearerToken(token?.token)
+    this.#hold(valid ? token!.token : null)
+    if (token && !valid) {
+      this.#stamp++
+      this.#onChange(this.snapshot('logout'))
+    }
   }
 
   /** Seconds until `exp`, or Infinity for opaque tokens and JWTs without one. */

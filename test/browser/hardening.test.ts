@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { call, storm, sleep } from './harness/page.js'
+import { call, events, sleep, storm } from './harness/page.js'
 import { useLab } from './harness/useLab.js'
 
 const lab = useLab()
@@ -60,6 +60,9 @@ describe('tokens', () => {
       expect(result.status).toBe(200)
       expect(lab.api.sends(`tampered-${i}`)[0]?.authorization).toBeUndefined()
     }
+    // The worker cleared it, and the tab heard that its session is over.
+    await expect.poll(() => page!.evaluate(() => (window as any).session.hasToken)).toBe(false)
+    expect(await events(page!, 'logout')).toHaveLength(1)
   })
 })
 
