@@ -6,21 +6,24 @@ export class Backoff {
   /** Consecutive failures so far. */
   failures = 0
   #notBefore = 0
+  #baseMs: number
+  #capMs: number
+  #now: () => number
 
-  constructor(
-    readonly baseMs = 1000,
-    readonly capMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(baseMs = 1000, capMs = 60_000, now: () => number = Date.now) {
+    this.#baseMs = baseMs
+    this.#capMs = capMs
+    this.#now = now
+  }
 
   /** True when an attempt may start now. */
   ready(): boolean {
-    return this.now() >= this.#notBefore
+    return this.#now() >= this.#notBefore
   }
 
   fail(): void {
     this.failures++
-    this.#notBefore = this.now() + Math.min(this.capMs, this.baseMs * 2 ** (this.failures - 1))
+    this.#notBefore = this.#now() + Math.min(this.#capMs, this.#baseMs * 2 ** (this.failures - 1))
   }
 
   succeed(): void {

@@ -33,7 +33,11 @@ export class ExpiryGuard {
 
   async check(clientId: string | undefined, reason: RefreshReason = 'expiring'): Promise<void> {
     if (!this.due()) return
+    const generation = this.#state.generation
     const outcome = await this.#refresher.run({ clientId, reason })
-    if (outcome === 'refreshed' && this.#state.secondsLeft() <= this.#leewaySeconds) this.#clockSuspect = true
+    // Judge the token this refresh brought, not one a person set while we waited.
+    if (outcome === 'refreshed' && this.#state.generation === generation && this.#state.secondsLeft() <= this.#leewaySeconds) {
+      this.#clockSuspect = true
+    }
   }
 }

@@ -16,11 +16,15 @@ export class FetchLimiter {
     else this.#active--
   }
 
-  constructor(readonly limit = 256) {}
+  #limit: number
+
+  constructor(limit = 256) {
+    this.#limit = limit
+  }
 
   /** Not async on purpose: below the cap the request starts at once, with no extra tick. */
   fetch(request: Request): Promise<Response> {
-    if (this.#active < this.limit) {
+    if (this.#active < this.#limit) {
       this.#active++
       return this.#send(request)
     }

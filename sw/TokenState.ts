@@ -22,7 +22,8 @@ export class TokenState {
   /** Bumped by every logout: a request sent before one is never resent after it. */
   logouts = 0
   #stamp = 0
-  #loaded = false
+  /** Whether IndexedDB has been read (or given up on) since this instance started. */
+  loaded = false
   #loading: Promise<void> | undefined
   #onChange: (state: SessionState) => void
 
@@ -30,14 +31,10 @@ export class TokenState {
     this.#onChange = onChange
   }
 
-  get loaded(): boolean {
-    return this.#loaded
-  }
-
   /** Reads IndexedDB once per worker lifetime. */
   load(): Promise<void> {
     this.#loading ??= this.#adoptStored().then(() => {
-      this.#loaded = true
+      this.loaded = true
     })
     return this.#loading
   }
