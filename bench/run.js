@@ -35,6 +35,14 @@ const CONFIG = {
   coldStart: { iterations: quick ? 10 : 20 },
 }
 
+/** The rows of the report, in order: results key (and --only name), log line, scenario. */
+const SCENARIOS = [
+  ['perRequest', '1. per-request cost', perRequest],
+  ['nonApi', '2. non-API requests', nonApi],
+  ['storm', '3. refresh storm', storm],
+  ['coldStart', '4. cold start', coldStart],
+]
+
 const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, swGzip: 6144, pageGzip: 3072 }
 
 function git(...args) {
@@ -85,21 +93,10 @@ async function main() {
     bundleSize: sizes,
   }
   try {
-    if (wanted('perRequest')) {
-      log('1. per-request cost …')
-      results.perRequest = await perRequest(env, CONFIG.perRequest)
-    }
-    if (wanted('nonApi')) {
-      log('2. non-API requests …')
-      results.nonApi = await nonApi(env, CONFIG.nonApi)
-    }
-    if (wanted('storm')) {
-      log('3. refresh storm …')
-      results.storm = await storm(env, CONFIG.storm)
-    }
-    if (wanted('coldStart')) {
-      log('4. cold start …')
-      results.coldStart = await coldStart(env, CONFIG.coldStart)
+    for (const [name, title, run] of SCENARIOS) {
+      if (!wanted(name)) continue
+      log(`${title} …`)
+      results[name] = await run(env, CONFIG[name])
     }
   } finally {
     await browser.close()
