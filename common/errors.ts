@@ -6,6 +6,8 @@ export type SwBearerErrorCode =
   | 'invalid-options'
   | 'timeout'
   | 'provider-failed'
+  /** The provider handed back the very token the API had just refused (an SDK serving its cache). */
+  | 'stale-token'
 
 /** The shape an error takes when it crosses postMessage (prototypes do not survive it). */
 export interface WireError {
@@ -20,6 +22,7 @@ const CODES: ReadonlySet<string> = new Set<SwBearerErrorCode>([
   'invalid-options',
   'timeout',
   'provider-failed',
+  'stale-token',
 ])
 
 export class SwBearerError extends Error {

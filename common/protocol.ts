@@ -27,7 +27,18 @@ export interface SessionState {
 
 export type StateCause = 'load' | 'set' | 'refresh' | 'logout'
 
-export type RefreshReason = 'unauthorized' | 'expiring' | 'manual'
+/**
+ * Why the provider is asked for a token:
+ * - startup: a tab registered; the worker may already hold a good token
+ * - unauthorized: an API origin answered 401 to the token held (RFC 6750 §3.1 invalid_token)
+ * - expiring: the held JWT is within the refresh leeway of its `exp` (RFC 7519 §4.1.4)
+ * - visible: the same, noticed when a tab became visible, came online or was restored
+ * - manual: the app called `session.refresh()`
+ */
+export type RefreshReason = 'startup' | 'unauthorized' | 'expiring' | 'visible' | 'manual'
+
+const REASONS: ReadonlySet<unknown> = new Set<RefreshReason>(['startup', 'unauthorized', 'expiring', 'visible', 'manual'])
+export const isRefreshReason = (value: unknown): value is RefreshReason => REASONS.has(value)
 
 // Page → worker. Each carries a MessagePort for the reply.
 export type PageMessage =
@@ -36,6 +47,8 @@ export type PageMessage =
   | (Envelope<'logout'> & {})
   | (Envelope<'refresh'> & {})
   | (Envelope<'ensure-fresh'> & {})
+  /** A tab registered: get the token through the worker's single flight (reason 'startup'). */
+  | (Envelope<'start'> & {})
 
 // Worker → page.
 export type WorkerMessage =
@@ -45,7 +58,12 @@ export type WorkerMessage =
    * the call then too, so a later request calls the SDK again instead of joining a
    * call that never settles. Optional: a worker from before it existed omits it.
    */
-  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number })
+  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number; forceRefresh?: boolean })
+  /**
+   * Something the worker noticed about this tab's provider answer that the tab cannot
+   * see for itself (a `stale-token`): the tab fires it as an `error` event.
+   */
+  | (Envelope<'error'> & { error: WireError })
 
 /** Worker's reply to a PageMessage, on its port. */
 export type WorkerReply =
@@ -128,6 +146,7 @@ export function parsePageMessage(data: unknown): PageMessage | null {
     case 'logout':
     case 'refresh':
     case 'ensure-fresh':
+    case 'start':
       return rec as unknown as PageMessage
     case 'set-token':
       return isTokenOrNull(rec.token) ? (rec as unknown as PageMessage) : null
@@ -142,10 +161,13 @@ export function parseWorkerMessage(data: unknown): WorkerMessage | null {
     case 'state':
       return isSessionState(rec.state) ? (rec as unknown as WorkerMessage) : null
     case 'refresh-request':
-      return (rec.reason === 'unauthorized' || rec.reason === 'expiring' || rec.reason === 'manual') &&
-        (rec.timeoutMs === undefined || (typeof rec.timeoutMs === 'number' && rec.timeoutMs > 0))
+      return isRefreshReason(rec.reason) &&
+        (rec.timeoutMs === undefined || (typeof rec.timeoutMs === 'number' && rec.timeoutMs > 0)) &&
+        (rec.forceRefresh === undefined || typeof rec.forceRefresh === 'boolean')
         ? (rec as unknown as WorkerMessage)
         : null
+    case 'error':
+      return isWireError(rec.error) ? (rec as unknown as WorkerMessage) : null
     default:
       return null
   }

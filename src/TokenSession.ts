@@ -1,11 +1,39 @@
 import type { JWTPayload } from 'jose'
 import { assertBearerToken } from '../common/bearerToken.js'
-import { SwBearerError } from '../common/errors.js'
-import { pageMessage, parseWorkerMessage, refreshAnswer, type PageMessage, type SessionState } from '../common/protocol.js'
+import { fromWire, SwBearerError } from '../common/errors.js'
+import {
+  pageMessage,
+  parseWorkerMessage,
+  refreshAnswer,
+  type PageMessage,
+  type RefreshReason,
+  type SessionState,
+} from '../common/protocol.js'
 import { postToWorker, type Reply } from './postToWorker.js'
 
-/** What the app hands over: its auth SDK's getter. null or undefined means signed out. */
-export type GetAccessToken = () => Promise<string | null | undefined>
+export type { RefreshReason }
+
+/**
+ * What sw-bearer tells the getter about the call.
+ * - `reason`: see {@link RefreshReason}.
+ * - `forceRefresh`: true when the token sw-bearer holds is known to be refused by the
+ *   API or due to expire, so a cached token will not do: ask the authorization server
+ *   (e.g. Auth0 `cacheMode: 'off'`, Firebase `getIdToken(true)`). False when a cached
+ *   token the SDK still considers valid is fine (`startup` with a good token held).
+ */
+export interface GetAccessTokenContext {
+  reason: RefreshReason
+  forceRefresh: boolean
+}
+
+/**
+ * What the app hands over: its auth SDK's getter. Resolves with an access token
+ * (a header-safe string, RFC 6750 §2.1 b64token), or null/undefined when nobody is
+ * signed in. Getters that ignore the context keep working, though the 401 path then
+ * depends on the SDK noticing by itself that its cached token is bad.
+ * Called through the worker's single flight: at most one call at a time across all tabs.
+ */
+export type GetAccessToken = (context: GetAccessTokenContext) => Promise<string | null | undefined>
 
 export interface TokenChangeDetail {
   claims: JWTPayload | null
@@ -23,11 +51,13 @@ export interface TokenSessionEventMap {
 const MESSAGE_TIMEOUT_MS = 30_000
 const REFRESH_TIMEOUT_MS = 120_000
 /** The worker's default refreshTimeoutMs, for a worker that does not say its own. */
-export const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000
+const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000
 
 // Every session in this tab hears the same request; one answer is all the worker wants
-// (an app that registers twice, as React's StrictMode effects do, must not call its SDK twice).
+// (an app that registers twice, as React's StrictMode effects do, must not call its SDK
+// twice). The newest registration's getter answers: it is the app's current SDK client.
 const answered = new WeakSet<MessagePort>()
+let newest: TokenSession | undefined
 
 /**
  * This tab's view of the one session the service worker holds for the origin.
@@ -39,13 +69,20 @@ export class TokenSession extends EventTarget {
   #stamp = -1
   #getAccessToken: GetAccessToken
   #worker: () => ServiceWorker | null
-  #providerCall: Promise<string | null> | undefined
+  #providerCall: { promise: Promise<string | null>; forceRefresh: boolean } | undefined
+  #early: unknown[] | undefined = []
 
   /** @internal Made by registerTokenServiceWorker. */
   constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null) {
     super()
     this.#getAccessToken = getAccessToken
     this.#worker = worker
+    newest = this
+  }
+
+  /** @internal Its registration failed: an older session of this tab answers again. */
+  retire(): void {
+    if (newest === this) newest = undefined
   }
 
   /** The current token's claims, decoded but not verified; null when signed out or opaque. */
@@ -90,10 +127,13 @@ export class TokenSession extends EventTarget {
   readonly receive = (event: MessageEvent): void => {
     const message = parseWorkerMessage(event.data)
     if (message?.type === 'state') this.applyState(message.state)
+    if (message?.type === 'error') this.reportError(fromWire(message.error))
     const port = event.ports[0]
-    if (message?.type === 'refresh-request' && port && !answered.has(port)) {
+    if (message?.type === 'refresh-request' && port && !answered.has(port) && (newest ?? this) === this) {
       answered.add(port)
-      void this.#answerRefresh(port, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)
+      // A worker from before forceRefresh existed only asked when its token was refused or due.
+      const context = { reason: message.reason, forceRefresh: message.forceRefresh ?? message.reason !== 'startup' }
+      void this.#answerRefresh(port, context, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)
     }
   }
 
@@ -115,37 +155,52 @@ export class TokenSession extends EventTarget {
     }
   }
 
-  /** @internal Reports a failure without throwing into the app. */
+  /**
+   * @internal Reports a failure without throwing into the app. Until registration has
+   * handed the session to the app nobody can listen yet: those wait for `ready()`.
+   */
   reportError(error: unknown): void {
-    this.dispatchEvent(new CustomEvent('error', { detail: { error } }))
+    if (this.#early) this.#early.push(error)
+    else this.dispatchEvent(new CustomEvent('error', { detail: { error } }))
+  }
+
+  /** @internal The app holds the session now: fire what happened before, after its `await` resumes. */
+  ready(): void {
+    const early = this.#early ?? []
+    this.#early = undefined
+    if (early.length) setTimeout(() => early.forEach((error) => this.reportError(error)))
   }
 
   /**
-   * @internal Calls getAccessToken, once at a time per tab. Failures come out as
+   * @internal Calls getAccessToken, once at a time per tab (a forced call never joins an
+   * unforced one: that may bring back the cached token). Failures come out as
    * `provider-failed` (the SDK's error as `cause`), `invalid-token`, or `timeout`
    * after `timeoutMs`: then the call is abandoned, so the next one asks the SDK
    * again instead of joining a call that may never settle.
    */
-  callProvider(timeoutMs: number): Promise<string | null> {
+  callProvider(context: GetAccessTokenContext, timeoutMs: number): Promise<string | null> {
     let call = this.#providerCall
-    if (!call) {
-      call = this.#providerCall = this.#askProvider()
+    if (!call || (context.forceRefresh && !call.forceRefresh)) {
+      const promise = this.#askProvider(context)
+      call = this.#providerCall = { promise, forceRefresh: context.forceRefresh }
       // Forget it once settled; only after the assignment above, or a getter that
       // throws synchronously would leave its rejection here for good.
-      const forget = () => this.#forget(call!)
-      call.then(forget, forget)
+      const forget = () => this.#forget(promise)
+      promise.then(forget, forget)
     }
-    return withTimeout(call, timeoutMs, () => this.#forget(call))
+    const promise = call.promise
+    return withTimeout(promise, timeoutMs, () => this.#forget(promise))
   }
 
-  #forget(call: Promise<string | null>): void {
-    if (this.#providerCall === call) this.#providerCall = undefined
+  #forget(promise: Promise<string | null>): void {
+    if (this.#providerCall?.promise === promise) this.#providerCall = undefined
   }
 
-  async #askProvider(): Promise<string | null> {
+  async #askProvider(context: GetAccessTokenContext): Promise<string | null> {
     let token: unknown
     try {
-      token = (await this.#getAccessToken()) ?? null
+      // A fresh object each call: a getter that keeps or changes it touches nothing of ours.
+      token = (await this.#getAccessToken({ ...context })) ?? null
     } catch (error) {
       throw new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`, { cause: error })
     }
@@ -153,10 +208,10 @@ export class TokenSession extends EventTarget {
     return token as string | null
   }
 
-  async #answerRefresh(port: MessagePort, timeoutMs: number): Promise<void> {
+  async #answerRefresh(port: MessagePort, context: GetAccessTokenContext, timeoutMs: number): Promise<void> {
     port.postMessage(refreshAnswer('refresh-ack', {}))
     try {
-      port.postMessage(refreshAnswer('refresh-result', { token: await this.callProvider(timeoutMs) }))
+      port.postMessage(refreshAnswer('refresh-result', { token: await this.callProvider(context, timeoutMs) }))
     } catch (error) {
       const failure = error as SwBearerError
       port.postMessage(refreshAnswer('refresh-error', { error: failure.toWire() }))

@@ -1,7 +1,7 @@
 import { SwBearerError } from '../common/errors.js'
-import { pageMessage, type PageMessage } from '../common/protocol.js'
+import { pageMessage } from '../common/protocol.js'
 import { onRefreshMoments } from './refreshTriggers.js'
-import { DEFAULT_PROVIDER_TIMEOUT_MS, TokenSession, type GetAccessToken } from './TokenSession.js'
+import { TokenSession, type GetAccessToken } from './TokenSession.js'
 import { whenActive, whenControlled } from './whenControlled.js'
 
 export interface RegisterOptions {
@@ -60,27 +60,25 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
     await whenControlled(() => active.postMessage(pageMessage('hello', {})), SETUP_TIMEOUT_MS)
   } catch (error) {
     container.removeEventListener('message', session.receive)
+    session.retire()
     throw error instanceof SwBearerError
       ? error
       : new SwBearerError('registration-failed', `Service worker registration failed: ${String(error)}`, { cause: error })
   }
 
-  let failure: unknown
-  let handOver: PageMessage = pageMessage('hello', {})
   try {
-    // An SDK stuck at startup must not hold up the app.
-    const token = await session.callProvider(DEFAULT_PROVIDER_TIMEOUT_MS)
-    handOver = pageMessage('set-token', { token })
+    // Through the worker's single flight, like every provider call: tabs restored together
+    // make one call, and a worker holding a good token lets the SDK answer from its cache.
+    session.applyState((await session.post(pageMessage('start', {}))).state)
   } catch (error) {
-    // Keep whatever token the worker holds; the app hears about it as an `error` event.
-    failure = error
+    // The worker did not answer in time (a worker from an older deploy ignores `start`):
+    // keep whatever token it holds. A failing getter is not this: the worker answers
+    // `start` anyway, and the tab that ran the getter reports why as an `error` event.
+    session.applyState((await session.post(pageMessage('hello', {}))).state)
+    session.reportError(error)
   }
-  session.applyState((await session.post(handOver)).state)
 
   onRefreshMoments(() => void session.post(pageMessage('ensure-fresh', {})).catch(() => {}))
-  if (failure !== undefined) {
-    // After the caller's `await` has had its chance to add listeners.
-    setTimeout(() => session.reportError(failure))
-  }
+  session.ready()
   return session
 }

@@ -1,9 +1,11 @@
 /// <reference lib="webworker" />
 import { isBearerToken } from '../common/bearerToken.js'
-import type { RefreshReason } from '../common/protocol.js'
-import { askClient, type Answer } from './askClient.js'
+import type { WireError } from '../common/errors.js'
+import { workerMessage, type RefreshReason } from '../common/protocol.js'
+import { askClient, type Answer, type AskContext } from './askClient.js'
 import { Backoff } from './Backoff.js'
 import { scopeWindows } from './broadcast.js'
+import { DEV } from './dev.js'
 import type { TokenState } from './TokenState.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -20,15 +22,28 @@ export interface RefreshRequest {
   /** The tab whose request needs the token: asked first, since it is surely alive. */
   clientId?: string | undefined
   reason: RefreshReason
-  /** A person asked (session.refresh()): runs even when logged out or backing off. */
+  /** A person asked (session.refresh()) or a tab started: runs even when logged out or backing off. */
   force?: boolean
+  /**
+   * Whether a cached token will not do (the getter's `forceRefresh`). Defaults to true
+   * for every reason but `startup`, where the caller knows whether the held token is due.
+   */
+  forceRefresh?: boolean
 }
 
 export interface RefresherDeps {
   timeoutMs: number
-  ask?: (client: Client, reason: RefreshReason, timeoutMs: number) => Promise<Answer>
+  ask?: (client: Client, context: AskContext, timeoutMs: number) => Promise<Answer>
   windows?: () => Promise<readonly WindowClient[]>
+  /** Tells one tab about an error only the worker can see. */
+  tell?: (client: Client, error: WireError) => void
   backoff?: Backoff
+}
+
+interface Flight {
+  promise: Promise<RefreshOutcome>
+  forceRefresh: boolean
+  generation: number
 }
 
 /**
@@ -38,8 +53,7 @@ export interface RefresherDeps {
  */
 export class Refresher {
   readonly backoff: Backoff
-  #flight: Promise<RefreshOutcome> | undefined
-  #flightGeneration = -1
+  #flight: Flight | undefined
   #lastRejected: string | undefined
   #refusedInARow = 0
   /**
@@ -53,12 +67,14 @@ export class Refresher {
   #timeoutMs: number
   #ask: NonNullable<RefresherDeps['ask']>
   #windows: NonNullable<RefresherDeps['windows']>
+  #tell: NonNullable<RefresherDeps['tell']>
 
   constructor(state: TokenState, deps: RefresherDeps) {
     this.#state = state
     this.#timeoutMs = deps.timeoutMs
     this.#ask = deps.ask ?? askClient
     this.#windows = deps.windows ?? scopeWindows
+    this.#tell = deps.tell ?? ((client, error) => client.postMessage(workerMessage('error', { error })))
     this.backoff = deps.backoff ?? new Backoff()
   }
 
@@ -68,23 +84,33 @@ export class Refresher {
    * discarded, so nobody should wait for it or join it.
    */
   get inFlight(): Promise<RefreshOutcome> | undefined {
-    return this.#flightGeneration === this.#state.generation ? this.#flight : undefined
+    return this.#current()?.promise
+  }
+
+  #current(): Flight | undefined {
+    return this.#flight?.generation === this.#state.generation ? this.#flight : undefined
   }
 
   run(request: RefreshRequest): Promise<RefreshOutcome> {
-    const current = this.inFlight
-    if (current) return current
+    const forceRefresh = request.forceRefresh ?? request.reason !== 'startup'
+    const current = this.#current()
+    if (current && (current.forceRefresh || !forceRefresh)) return current.promise
+    if (current) {
+      // A cached answer is on its way (a tab starting up) but this caller knows the held
+      // token is refused or due: after it, ask again with force unless it brought another token.
+      const held = this.#state.token
+      return current.promise.then(() => (this.#state.token === held ? this.run(request) : current.promise))
+    }
     if (!request.force) {
       // After a logout nobody calls the provider until a token is set again.
       if (this.#state.token === null) return Promise.resolve('logged-out')
       if (!this.backoff.ready()) return Promise.resolve('failed')
     }
-    const flight = this.#fly(request).finally(() => {
-      if (this.#flight === flight) this.#flight = undefined
+    const promise = this.#fly(request.clientId, { reason: request.reason, forceRefresh }).finally(() => {
+      if (this.#flight?.promise === promise) this.#flight = undefined
     })
-    this.#flight = flight
-    this.#flightGeneration = this.#state.generation
-    return flight
+    this.#flight = { promise, forceRefresh, generation: this.#state.generation }
+    return promise
   }
 
   /**
@@ -113,32 +139,41 @@ export class Refresher {
     this.#refusedInARow = 0
   }
 
-  async #fly(request: RefreshRequest): Promise<RefreshOutcome> {
+  async #fly(clientId: string | undefined, context: AskContext): Promise<RefreshOutcome> {
     const generation = this.#state.generation
     const refused = this.#state.token
-    const answer = await this.#askTabs(request)
+    const { answer, client } = await this.#askTabs(clientId, context)
     if (this.#state.generation !== generation) return 'discarded'
     if (answer.kind === 'token' && answer.token === null) {
       this.backoff.succeed()
       await this.#state.set(null, 'logout', true)
       return 'logged-out'
     }
-    // After a 401, the very token the API just refused (an SDK serving its cache) is no refresh.
-    const unchanged = request.reason === 'unauthorized' && answer.kind === 'token' && answer.token === refused
-    if (answer.kind === 'token' && isBearerToken(answer.token) && !unchanged) {
+    if (answer.kind === 'token' && answer.token === refused && refused !== null) {
+      if (context.reason !== 'unauthorized') {
+        // The SDK's cache still holds what we hold: nothing changed, nobody needs to hear of it.
+        this.backoff.succeed()
+        return 'refreshed'
+      }
+      // The very token the API just refused (an SDK serving its cache despite forceRefresh) is no refresh.
+      this.#tell(client!, {
+        code: 'stale-token',
+        message: DEV ? 'getAccessToken returned the token the API had just refused; is forceRefresh passed to the SDK?' : 'stale token',
+      })
+    } else if (answer.kind === 'token' && isBearerToken(answer.token)) {
       this.backoff.succeed()
-      await this.#state.set(answer.token, 'refresh', false)
+      await this.#state.set(answer.token, 'refresh', false, context.forceRefresh)
       return 'refreshed'
     }
     this.backoff.fail()
     return 'failed'
   }
 
-  async #askTabs({ clientId, reason }: RefreshRequest): Promise<Answer> {
+  async #askTabs(clientId: string | undefined, context: AskContext): Promise<{ answer: Answer; client?: Client }> {
     // Ids of closed tabs stay in #sessions until the worker next stops: a few bytes each.
     for (const client of rank(await this.#windows(), clientId, this.#sessions)) {
       this.asking = client.id
-      const answer = await this.#ask(client, reason, this.#timeoutMs).finally(() => (this.asking = undefined))
+      const answer = await this.#ask(client, context, this.#timeoutMs).finally(() => (this.asking = undefined))
       if (answer.kind === 'gone') {
         // Frozen or stuck: not first in line next time, until it speaks again.
         this.#sessions.delete(client.id)
@@ -146,9 +181,9 @@ export class Refresher {
       }
       // It answered, so it runs a session: after a worker restart this is how tabs become known.
       this.knowSession(client.id)
-      return answer
+      return { answer, client }
     }
-    return { kind: 'gone' }
+    return { answer: { kind: 'gone' } }
   }
 }
 

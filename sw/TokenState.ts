@@ -17,6 +17,11 @@ export class TokenState {
   /** `Bearer <token>`, built once per token rather than once per request. */
   header: string | null = null
   claims: JWTPayload | null = null
+  /**
+   * The issuer's clock minus this browser's, in seconds, as far as tokens tell: a wrong
+   * browser clock must not make every token look expired, or none ever expire.
+   */
+  clockOffset = 0
   /** Bumped by every explicit set or logout: a refresh started before one must not overwrite it. */
   generation = 0
   /** Bumped by every logout: a request sent before one is never resent after it. */
@@ -60,16 +65,33 @@ export class TokenState {
     // and tell the tabs, which may think they are signed in, when one fails.
     const valid = isBearerToken(token?.token)
     this.#hold(valid ? token!.token : null)
+    if (valid && typeof token!.clockOffset === 'number') this.clockOffset = token!.clockOffset
     if (token && !valid) {
       this.#stamp++
       this.#onChange(this.snapshot('logout'))
     }
   }
 
-  /** Seconds until `exp`, or Infinity for opaque tokens and JWTs without one. */
+  /**
+   * Seconds until `exp` (RFC 7519 §4.1.4) on the issuer's clock, or Infinity for opaque
+   * tokens and JWTs without one. With `iat` (§4.1.6) as well this is, for a token fresh
+   * from the issuer, its lifetime `exp − iat` less the time since it was received.
+   */
   secondsLeft(nowMs = Date.now()): number {
     const exp = this.claims?.exp
-    return typeof exp === 'number' ? exp - nowMs / 1000 : Infinity
+    return typeof exp === 'number' ? exp - (nowMs / 1000 + this.clockOffset) : Infinity
+  }
+
+  /**
+   * Learns the clock offset from a token received now. `iat − now` is exactly the
+   * offset for a token minted just now (`fresh`: a forced refresh), and a lower bound
+   * for any other (a cached token is older than it says, never younger).
+   */
+  #learnClock(fresh: boolean, nowMs = Date.now()): void {
+    const iat = this.claims?.iat
+    if (typeof iat !== 'number' || typeof this.claims?.exp !== 'number') return
+    const sample = iat - nowMs / 1000
+    if (fresh || sample > this.clockOffset) this.clockOffset = sample
   }
 
   snapshot(cause: StateCause): SessionState {
@@ -79,19 +101,20 @@ export class TokenState {
   /**
    * Replaces the token in memory at once, then in IndexedDB, then tells every tab.
    * `explicit` marks a set or logout a person asked for, which outranks any refresh
-   * still in flight.
+   * still in flight; `fresh` a token the provider was asked to mint (forceRefresh).
    */
-  async set(token: string | null, cause: StateCause, explicit: boolean): Promise<SessionState> {
+  async set(token: string | null, cause: StateCause, explicit: boolean, fresh = false): Promise<SessionState> {
     await this.load()
     if (explicit) this.generation++
     if (token === null) this.logouts++
     // Signed out already: nothing to store, and no tab should hear of it again.
     if (token === null && this.token === null) return this.snapshot(cause)
     this.#hold(token)
+    this.#learnClock(fresh)
     this.#stamp = Math.max(Date.now(), this.#stamp + 1)
     const state = this.snapshot(cause)
     try {
-      await writeToken(token, state.stamp)
+      await writeToken(token, state.stamp, this.clockOffset)
     } catch {
       // Memory still holds it; the next successful write will persist it.
     }

@@ -5,6 +5,12 @@ import { DEV } from './dev.js'
 
 declare const self: ServiceWorkerGlobalScope
 
+/** What the tab's getter is told: see GetAccessTokenContext on the page side. */
+export interface AskContext {
+  reason: RefreshReason
+  forceRefresh: boolean
+}
+
 /** What one tab made of a refresh request. */
 export type Answer =
   | { kind: 'token'; token: string | null }
@@ -21,7 +27,7 @@ const ALIVE_CHECK_MS = 500
  * another `timeoutMs` for the provider itself. A tab slowed by a request storm
  * acknowledges late but is not abandoned while it is still working.
  */
-export function askClient(client: Client, reason: RefreshReason, timeoutMs: number): Promise<Answer> {
+export function askClient(client: Client, { reason, forceRefresh }: AskContext, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve) => {
     const { port1, port2 } = new MessageChannel()
     let timer = setTimeout(() => finish({ kind: 'gone' }), timeoutMs)
@@ -54,7 +60,7 @@ export function askClient(client: Client, reason: RefreshReason, timeoutMs: numb
       }
     }
     try {
-      client.postMessage(workerMessage('refresh-request', { reason, timeoutMs }), [port2])
+      client.postMessage(workerMessage('refresh-request', { reason, forceRefresh, timeoutMs }), [port2])
     } catch {
       finish({ kind: 'gone' })
     }

@@ -1,4 +1,6 @@
 /// <reference lib="webworker" />
+import { isTokenEndpointRequest } from './authTraffic.js'
+import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import { FetchLimiter } from './FetchLimiter.js'
 import type { Refresher } from './Refresher.js'
@@ -19,6 +21,15 @@ function withToken(request: Request, header: string): Request {
 }
 
 /**
+ * How long a request from the tab running getAccessToken waits for that refresh before
+ * it goes without a token: long enough for a token endpoint to answer, short enough that
+ * an SDK route we could not recognise (see authTraffic) is only delayed, never deadlocked.
+ */
+export const OWN_REFRESH_WAIT_MS = 1000
+
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
  * Sends `request` with the current token and, on a 401, once more with a fresh
  * one. Never more than two sends; every wait in here is bounded by the refresher.
  */
@@ -29,31 +40,52 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
   // server a redirect led to (which never saw the token).
   const refusedByApi = (response: Response) =>
     response.status === 401 && (!response.url || origins.has(new URL(response.url).origin))
+
+  /**
+   * Waits until the token is one that may be sent. True when the request must go out
+   * without any: it comes from the tab running the refresh, which may be waiting for it.
+   */
+  async function settle(clientId: string | undefined): Promise<boolean> {
+    if (clientId !== undefined && clientId === refresher.asking) {
+      const flight = refresher.inFlight
+      if (flight) await Promise.race([flight, pause(OWN_REFRESH_WAIT_MS)])
+      if (clientId === refresher.asking && refresher.inFlight) {
+        if (DEV) console.warn(`sw-bearer: a request from the tab running getAccessToken waited ${OWN_REFRESH_WAIT_MS} ms for that refresh and goes without a token; if it is your SDK's, list it in authRoutes`)
+        return true
+      }
+      return false
+    }
+    // A refresh under way will replace the token: wait for it rather than earn a 401.
+    if (refresher.inFlight) await refresher.inFlight
+    if (expiry.due()) await expiry.check(clientId)
+    return false
+  }
+
   return async (request: Request, clientId: string | undefined): Promise<Response> => {
     if (!state.loaded) await state.load()
-    // The tab refreshing sends at once, as things are: its SDK may call a listed origin
-    // for the token. Its other requests earn a 401 and wait for the refresh then.
-    if (clientId === undefined || clientId !== refresher.asking) {
-      // A refresh under way will replace the token: wait for it rather than earn a 401.
-      if (refresher.inFlight) await refresher.inFlight
-      if (expiry.due()) await expiry.check(clientId)
-    }
-
-    const sentToken = state.token
-    const sentHeader = state.header
-    if (sentHeader === null) return send(request) // logged out: the API decides
+    // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
+    if (await isTokenEndpointRequest(request)) return send(request)
+    const bare = await settle(clientId)
+    const sentToken = bare ? null : state.token
+    const sentHeader = bare ? null : state.header
+    if (sentHeader === null && !bare) return send(request) // logged out: the API decides
 
     // Bodies are streams: keep an unread copy so the retry sends the same bytes.
     const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
     const logouts = state.logouts
-    const first = await send(withToken(request, sentHeader))
+    const first = await send(sentHeader === null ? request : withToken(request, sentHeader))
     if (!refusedByApi(first)) {
-      refresher.accepted()
+      if (!bare) refresher.accepted()
       return first
     }
 
-    // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
-    if (state.token === sentToken) await refresher.run({ clientId, reason: 'unauthorized' })
+    if (bare) {
+      // It went without a token while its tab refreshed: retry with what that refresh brings.
+      if (refresher.inFlight) await refresher.inFlight
+    } else if (state.token === sentToken) {
+      // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
+      await refresher.run({ clientId, reason: 'unauthorized' })
+    }
     const retryToken = state.token
     // Logout wins: a request of the session that ended is not resent with the next one's token.
     if (state.header === null || retryToken === sentToken || state.logouts !== logouts) return first

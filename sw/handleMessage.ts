@@ -58,8 +58,17 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
       if (outcome === 'failed') throw new SwBearerError('provider-failed', DEV ? 'Refresh failed; token kept' : 'refresh failed')
       return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), state.token)
     }
+    case 'start': {
+      // The SDK is the source of truth even when a token is held (another user may have
+      // signed in, or nobody now), so ask it, through the single flight: tabs restored
+      // together make one call. Only a held token that is due needs more than its cache.
+      const forceRefresh = state.token !== null && expiry.due()
+      const outcome = await refresher.run({ clientId, reason: 'startup', force: true, forceRefresh })
+      // A failure keeps the held token; the tab whose getter failed has said why.
+      return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'load'))
+    }
     case 'ensure-fresh':
-      await expiry.check(clientId)
+      await expiry.check(clientId, 'visible')
       return okReply(state.snapshot('load'))
   }
 }

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { Route, Router } from 'workbox-routing'
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
+import { isAuthUrl, parseAuthRoutes } from './authTraffic.js'
 import { authorizedFetch } from './authorizedFetch.js'
 import { broadcastState } from './broadcast.js'
 import { ExpiryGuard } from './ExpiryGuard.js'
@@ -27,6 +28,14 @@ export interface TokenInjectionOptions {
    * same worker has other fetch handlers (caching, offline pages) that must see them.
    */
   routeOthersToNetwork?: boolean
+  /**
+   * Absolute URLs on listed origins that are the auth SDK's own traffic (a token route of
+   * your backend, a session endpoint): never given a token, never held for a refresh. A
+   * URL ending in `/` covers everything under it. Standard OAuth token and revocation
+   * requests (RFC 6749 §3.2, RFC 7009) and `/.well-known/` URIs are recognised without it.
+   * @example ['https://app.example.com/api/auth/token', 'https://app.example.com/oauth/']
+   */
+  authRoutes?: readonly string[]
 }
 
 // Every method workbox-routing can route; it routes only GET unless told.
@@ -43,6 +52,7 @@ const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', '
  */
 export function installTokenInjection(options: TokenInjectionOptions): void {
   const origins = parseOrigins(options.apiOrigins)
+  const authRoutes = parseAuthRoutes(options.authRoutes)
   const refreshTimeoutMs = positive(options.refreshTimeoutMs ?? 10_000, 'refreshTimeoutMs')
   const leewaySeconds = positive(options.refreshLeewaySeconds ?? 30, 'refreshLeewaySeconds')
 
@@ -65,7 +75,7 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
   const handler = ({ request, event }: { request: Request; event: ExtendableEvent }) =>
     send(request, (event as FetchEvent).clientId || undefined)
   for (const method of METHODS) {
-    router.registerRoute(new Route(({ url, request }) => isForApi(url, request, origins), handler, method))
+    router.registerRoute(new Route(({ url, request }) => isForApi(url, request, origins) && !isAuthUrl(url, authRoutes), handler, method))
   }
   router.addFetchListener()
 }

@@ -4,6 +4,8 @@ export interface StoredToken {
   token: string
   /** SessionState.stamp of the write, so stamps stay monotonic across worker restarts. */
   stamp: number
+  /** TokenState.clockOffset when written (absent before it existed). */
+  clockOffset?: number
 }
 
 interface TokenDB extends DBSchema {
@@ -52,11 +54,11 @@ export async function readToken(): Promise<{ token: StoredToken | undefined; sta
 }
 
 /** Writes the token (or its absence) and the stamp in one transaction. */
-export async function writeToken(token: string | null, stamp: number): Promise<void> {
+export async function writeToken(token: string | null, stamp: number, clockOffset = 0): Promise<void> {
   const tx = (await open()).transaction(['session', 'meta'], 'readwrite')
   const session = tx.objectStore('session')
   await Promise.all([
-    token === null ? session.delete('current') : session.put({ token, stamp }, 'current'),
+    token === null ? session.delete('current') : session.put({ token, stamp, clockOffset }, 'current'),
     tx.objectStore('meta').put(stamp, 'stamp'),
     tx.done,
   ])

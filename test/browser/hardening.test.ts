@@ -216,6 +216,8 @@ describe('lifetime', () => {
 
 describe('two apps on one origin', () => {
   it('keep their tokens, their tabs and their logouts apart, also after the workers restart', async () => {
+    // Two apps, two SDKs: each one's startup gets its own token.
+    lab.issuer.caches = false
     const context = await lab.context()
     const open = async (app: string, api: string) => {
       const page = await context.newPage()

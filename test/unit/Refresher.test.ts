@@ -1,17 +1,19 @@
 import 'fake-indexeddb/auto'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { Answer } from '../../sw/askClient.js'
+import type { WireError } from '../../common/errors.js'
+import type { Answer, AskContext } from '../../sw/askClient.js'
 import { Backoff } from '../../sw/Backoff.js'
 import { Refresher } from '../../sw/Refresher.js'
 import { TokenState } from '../../sw/TokenState.js'
 
-type Ask = (client: Client, reason: string, timeoutMs: number) => Promise<Answer>
+type Ask = (client: Client, context: AskContext, timeoutMs: number) => Promise<Answer>
+type Tell = (client: Client, error: WireError) => void
 const tab = (id: string, extra: Partial<WindowClient> = {}) => ({ id, focused: false, visibilityState: 'visible', ...extra }) as WindowClient
 
-async function setup(ask: Ask, windows = [tab('a')]) {
+async function setup(ask: Ask, windows = [tab('a')], tell: Tell = () => {}) {
   const state = new TokenState(() => {})
   await state.set('old-token', 'set', true)
-  const refresher = new Refresher(state, { timeoutMs: 1000, ask: ask as never, windows: async () => windows })
+  const refresher = new Refresher(state, { timeoutMs: 1000, ask: ask as never, windows: async () => windows, tell })
   return { state, refresher }
 }
 
@@ -179,12 +181,47 @@ describe('Refresher backoff', () => {
 })
 
 describe('Refresher after a 401', () => {
-  it('counts the refused token handed straight back as a failure, and backs off', async () => {
+  it('counts the refused token handed straight back as a failure, tells that tab stale-token, and backs off', async () => {
     const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'old-token' }))
-    const { refresher } = await setup(ask)
+    const told: Array<[string, string]> = []
+    const { refresher } = await setup(ask, [tab('a')], (client, error) => told.push([client.id, error.code]))
     expect(await refresher.run({ reason: 'unauthorized' })).toBe('failed')
     expect(await refresher.run({ reason: 'unauthorized' })).toBe('failed')
     expect(ask).toHaveBeenCalledTimes(1)
+    expect(ask.mock.calls[0]![1]).toEqual({ reason: 'unauthorized', forceRefresh: true })
+    expect(told).toEqual([['a', 'stale-token']])
     expect(refresher.backoff.failures).toBe(1)
+  })
+
+  it('lets startup take the cached token when the held one is good, without telling any tab', async () => {
+    const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'old-token' }))
+    const { state, refresher } = await setup(ask)
+    const stamp = state.snapshot('load').stamp
+    expect(await refresher.run({ reason: 'startup', force: true, forceRefresh: false })).toBe('refreshed')
+    expect(ask.mock.calls[0]![1]).toEqual({ reason: 'startup', forceRefresh: false })
+    // No new stamp: no tab hears a tokenchange for a token it already has.
+    expect(state.snapshot('load').stamp).toBe(stamp)
+  })
+
+  it('does not let a 401 join a startup flight that may bring back the cached token: it asks again, forced', async () => {
+    let calls = 0
+    const ask = vi.fn<Ask>(async (_client, context) => ({ kind: 'token', token: context.forceRefresh ? `new-${++calls}` : 'old-token' }))
+    const { state, refresher } = await setup(ask)
+    const startup = refresher.run({ reason: 'startup', force: true, forceRefresh: false })
+    const unauthorized = refresher.run({ reason: 'unauthorized' })
+    expect(await Promise.all([startup, unauthorized])).toEqual(['refreshed', 'refreshed'])
+    expect(ask.mock.calls.map((call) => call[1].forceRefresh)).toEqual([false, true])
+    expect(state.token).toBe('new-1')
+  })
+
+  it('joins a forced flight from startup: tabs restored together make one call', async () => {
+    const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'new-token' }))
+    const { refresher } = await setup(ask)
+    const outcomes = await Promise.all([
+      refresher.run({ reason: 'unauthorized' }),
+      ...Array.from({ length: 4 }, () => refresher.run({ reason: 'startup', force: true, forceRefresh: false })),
+    ])
+    expect(outcomes).toEqual(Array(5).fill('refreshed'))
+    expect(ask).toHaveBeenCalledTimes(1)
   })
 })

@@ -7,7 +7,7 @@ import { TokenState } from '../../sw/TokenState.js'
 describe('token store', () => {
   it('keeps the token and a monotonic stamp, and forgets the token on logout', async () => {
     await writeToken('t1', 10)
-    expect(await readToken()).toEqual({ token: { token: 't1', stamp: 10 }, stamp: 10 })
+    expect(await readToken()).toEqual({ token: { token: 't1', stamp: 10, clockOffset: 0 }, stamp: 10 })
     await writeToken(null, 11)
     expect(await readToken()).toEqual({ token: undefined, stamp: 11 })
   })

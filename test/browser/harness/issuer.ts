@@ -6,8 +6,9 @@ export type ProviderMode = 'ok' | 'null' | 'throw' | 'hang' | 'expired' | 'same'
 const KEY = new TextEncoder().encode('test-only-signing-key-not-a-secret')
 
 /**
- * Plays the auth provider behind a page's getAccessToken: mints tokens, counts
- * calls, and misbehaves on demand. The API accepts exactly the tokens in `valid`.
+ * Plays the auth SDK behind a page's getAccessToken: like every real SDK it serves its
+ * cached token until that is revoked, near expiry or the call forces a refresh; it counts
+ * calls and misbehaves on demand. The API accepts exactly the tokens in `valid`.
  */
 export class Issuer {
   mode: ProviderMode = 'ok'
@@ -22,6 +23,9 @@ export class Issuer {
   reset(): void {
     this.mode = 'ok'
     this.lifetimeSeconds = 3600
+    this.mints = 0
+    this.caches = true
+    this.clockOffsetSeconds = 0
     this.delayMs = 0
     this.calls = 0
     this.valid.clear()
@@ -39,7 +43,8 @@ export class Issuer {
   }
 
   async mint(lifetimeSeconds = this.lifetimeSeconds): Promise<string> {
-    const now = Math.floor(Date.now() / 1000)
+    this.mints++
+    const now = Math.floor(Date.now() / 1000) + this.clockOffsetSeconds
     const token = await new SignJWT({ sid: `s-${randomBytes(4).toString('hex')}` })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject('user-1')
@@ -56,8 +61,19 @@ export class Issuer {
     return this.#keep(`opaque_${randomBytes(24).toString('base64url')}`)
   }
 
-  /** The provider's answer for one getAccessToken call: JSON body and status. */
-  async answer(): Promise<{ status: number; body: unknown }> {
+  /** False: every call mints, as if each page had an SDK of its own. */
+  caches = true
+  /** Calls that minted a token: what reached the authorization server. */
+  mints = 0
+  /** Seconds added to iat/exp: the issuer's clock against the browser's. */
+  clockOffsetSeconds = 0
+
+  /**
+   * The SDK's answer for one getAccessToken call: JSON body and status. Unforced, it
+   * hands back its last token while that is still valid and has over 60 s left (what
+   * auth0-spa-js and okta-auth-js do); nothing from the API tells it about a revocation.
+   */
+  async answer(forceRefresh = true): Promise<{ status: number; body: unknown }> {
     this.calls++
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs))
     switch (this.mode) {
@@ -76,9 +92,17 @@ export class Issuer {
         return { status: 200, body: { token: this.issued.at(-1) ?? (await this.mint()) } }
       case 'opaque':
         return { status: 200, body: { token: this.mintOpaque() } }
-      default:
+      default: {
+        const cached = this.issued.at(-1)
+        if (!forceRefresh && this.caches && cached && this.#secondsLeft(cached) > 60) return { status: 200, body: { token: cached } }
         return { status: 200, body: { token: await this.mint() } }
+      }
     }
+  }
+
+  #secondsLeft(token: string): number {
+    const exp = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}').exp
+    return typeof exp === 'number' ? exp - this.clockOffsetSeconds - Date.now() / 1000 : Infinity
   }
 
   #keep(token: string): string {

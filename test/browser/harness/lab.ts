@@ -76,7 +76,8 @@ export class Lab {
         return void res.writeHead(200, js).end(source)
       }
       if (path === '/token') {
-        const { status, body } = await lab!.issuer.answer()
+        const force = new URL(req.url ?? '/', 'http://x').searchParams.get('force') !== '0'
+        const { status, body } = await lab!.issuer.answer(force)
         return void res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body))
       }
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('asset')

@@ -10,9 +10,11 @@ import * as lib from '/page.js'
 window.lib = lib
 window.events = []
 window.providerCalls = 0
-async function getAccessToken() {
+window.contexts = []
+async function getAccessToken(context) {
   window.providerCalls++
-  const response = await fetch('/token', { cache: 'no-store' })
+  window.contexts.push(context)
+  const response = await fetch('/token?force=' + (context && !context.forceRefresh ? '0' : '1'), { cache: 'no-store' })
   if (!response.ok) throw new Error('provider answered ' + response.status)
   return (await response.json()).token
 }

@@ -1,0 +1,64 @@
+import { SwBearerError } from '../common/errors.js'
+import { DEV } from './dev.js'
+
+/**
+ * The auth SDK's own traffic on a listed origin: the token request that a refresh is
+ * waiting for must never wait for that refresh, and must never carry the token it
+ * replaces (a resource server that refuses any unverifiable Bearer, as Spring Security
+ * does even on public routes, would refuse the refresh itself). Such requests go to
+ * the network untouched.
+ */
+export interface AuthRoute {
+  origin: string
+  /** Ends in `/` for a subtree (`/oauth/` matches `/oauth/token`), else matches exactly. */
+  path: string
+}
+
+const invalid = (entry: unknown) =>
+  new SwBearerError('invalid-options', DEV ? `installTokenInjection: authRoutes entry "${String(entry)}" is not an absolute http(s) URL without query or fragment` : 'invalid authRoutes')
+
+/** Parses `authRoutes` (absolute URLs) once, at install time. */
+export function parseAuthRoutes(list: readonly string[] | undefined): readonly AuthRoute[] {
+  if (list === undefined) return []
+  if (!Array.isArray(list)) throw invalid(list)
+  return list.map((entry: unknown) => {
+    if (typeof entry !== 'string' || /[?#]/.test(entry)) throw invalid(entry)
+    let url: URL
+    try {
+      url = new URL(entry)
+    } catch {
+      throw invalid(entry)
+    }
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) throw invalid(entry)
+    return { origin: url.origin, path: url.pathname }
+  })
+}
+
+/**
+ * Known from the URL alone, so the worker can leave it to the browser: a configured
+ * auth route, or a well-known URI (RFC 8615: OIDC discovery, JWKS, …), which no API
+ * guards with the token it serves to verify.
+ */
+export function isAuthUrl(url: URL, routes: readonly AuthRoute[]): boolean {
+  if (url.pathname.startsWith('/.well-known/')) return true
+  return routes.some(
+    (route) => route.origin === url.origin && (route.path.endsWith('/') ? url.pathname.startsWith(route.path) : url.pathname === route.path),
+  )
+}
+
+const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i
+
+/**
+ * Known from the body: an OAuth token request (RFC 6749 §3.2: a form POST with
+ * `grant_type`, every SDK's refresh) or a revocation (RFC 7009 §2.1: `token` with
+ * `token_type_hint`). Reads a copy of the body, and only of form POSTs.
+ */
+export async function isTokenEndpointRequest(request: Request): Promise<boolean> {
+  if (request.method !== 'POST' || !FORM.test(request.headers.get('content-type') ?? '')) return false
+  try {
+    const params = new URLSearchParams(await request.clone().text())
+    return params.has('grant_type') || (params.has('token') && params.has('token_type_hint'))
+  } catch {
+    return false
+  }
+}
