@@ -5,7 +5,7 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   build: {
     lib: {
-      entry: { index: 'src/index.ts', sw: 'sw/index.ts' },
+      entry: { index: 'src/index.ts', sw: 'sw/index.ts', adapters: 'adapters/index.ts' },
       formats: ['es'],
     },
     rollupOptions: {

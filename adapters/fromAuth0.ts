@@ -1,0 +1,61 @@
+import type { GetAccessToken } from '../src/index.js'
+import { isSignedOutError } from './signedOut.js'
+
+/**
+ * What may be passed on to auth0-spa-js `getTokenSilently`. `cacheMode` is the adapter's
+ * to set, and `detailedResponse` would turn the token into an object, so neither is here.
+ */
+export interface Auth0TokenOptions {
+  /** Sent to Auth0 as is: ask for your API's `audience` here, as at login. */
+  authorizationParams?: { audience?: string; scope?: string; [key: string]: unknown }
+  timeoutInSeconds?: number
+}
+
+/** The member of an @auth0/auth0-spa-js 2.x `Auth0Client` the adapter calls. */
+export interface Auth0ClientLike {
+  getTokenSilently(options: Auth0TokenOptions & { cacheMode: 'on' | 'off' }): Promise<string | undefined>
+}
+
+/**
+ * Auth0's own "signed out" on top of the OAuth ones: `missing_refresh_token` is thrown by
+ * the SDK when `useRefreshTokens` is on and it holds no refresh token (and
+ * `useRefreshTokensFallback` is off), so only an interactive login can get a token.
+ */
+const AUTH0_SIGNED_OUT = ['missing_refresh_token']
+
+/**
+ * A getter for an auth0-spa-js `Auth0Client`:
+ * `getTokenSilently({ ...options, cacheMode: forceRefresh ? 'off' : 'on' })`.
+ *
+ * - Not forced: Auth0's cache answers while the token has more than 60 s left, else it renews.
+ * - Forced: `cacheMode: 'off'` goes to Auth0 (refresh token, or iframe with `prompt=none`).
+ * - Resolves `undefined` (the session's `session_expiry` ceiling is reached and the SDK
+ *   cleared its local session): `null`.
+ * - Throws a `GenericError` whose `error` is `login_required`, `consent_required`,
+ *   `interaction_required` (OIDC Core §3.1.2.6), `invalid_grant` (RFC 6749 §5.2: the refresh
+ *   token is revoked or expired) or `missing_refresh_token`: `null`. Others, such as
+ *   `mfa_required` or `timeout`, are rethrown and reach the app as the session's `error` event.
+ *
+ * Use `useRefreshTokens: true` (silent iframes fail with `login_required` where third-party
+ * cookies are blocked, which would read as signed out) with `cacheLocation: 'localstorage'`
+ * or `useRefreshTokensFallback: true`, so a tab opened later also holds a refresh token.
+ *
+ * @example
+ * import { createAuth0Client } from '@auth0/auth0-spa-js'
+ * import { fromAuth0 } from 'sw-bearer/adapters'
+ *
+ * const authorizationParams = { audience: 'https://api.example.com' }
+ * const auth0 = await createAuth0Client({ domain, clientId, authorizationParams, useRefreshTokens: true, cacheLocation: 'localstorage' })
+ * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromAuth0(auth0, { authorizationParams }) })
+ */
+export function fromAuth0(client: Auth0ClientLike, options: Auth0TokenOptions = {}): GetAccessToken {
+  return async ({ forceRefresh }) => {
+    try {
+      // cacheMode last: a forced call must never be served from the cache.
+      return (await client.getTokenSilently({ ...options, cacheMode: forceRefresh ? 'off' : 'on' })) ?? null
+    } catch (error) {
+      if (isSignedOutError(error, AUTH0_SIGNED_OUT)) return null
+      throw error
+    }
+  }
+}

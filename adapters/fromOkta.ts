@@ -1,0 +1,66 @@
+import type { GetAccessToken } from '../src/index.js'
+import { isSignedOutError } from './signedOut.js'
+
+/** The member of an okta-auth-js `AccessToken` the adapter reads. */
+export interface OktaAccessTokenLike {
+  accessToken: string
+}
+
+/** The members of an @okta/okta-auth-js 8.x `OktaAuth` the adapter calls. */
+export interface OktaAuthLike {
+  tokenManager: {
+    getTokensSync(): { accessToken?: OktaAccessTokenLike | undefined; refreshToken?: unknown }
+    /**
+     * True within `tokenManager.expireEarlySeconds` (30 s by default) of `exp`. Takes the SDK's
+     * own token type, which this file cannot name: it is only ever handed what
+     * `getTokensSync()` returned.
+     */
+    hasExpired(token: never): boolean
+    /** Resolves the renewed token of the key's type; rejects when the renewal fails. */
+    renew(key: string): Promise<unknown>
+    /** The key the access token is stored under (okta-auth-js 7+); `'accessToken'` before. */
+    getStorageKeyByType?(type: 'accessToken'): string | undefined
+  }
+}
+
+/**
+ * A getter for an okta-auth-js `OktaAuth`, through its token manager, so Okta's storage,
+ * its `renewed` listeners and its other tabs stay in step with sw-bearer.
+ *
+ * - Neither an access token nor a refresh token stored: `null` (the token manager could not
+ *   renew either: it rejects with "no token").
+ * - Not forced: the stored access token while `tokenManager.hasExpired` says it is valid.
+ * - Forced, or expired: `tokenManager.renew(key)`, which uses the refresh token when there is
+ *   one and a hidden iframe with `prompt=none` otherwise, and stores the new tokens.
+ * - `renew` rejecting with an `OAuthError` whose `errorCode` is `login_required`,
+ *   `interaction_required`, `consent_required` (OIDC Core §3.1.2.6: no Okta session) or
+ *   `invalid_grant` (RFC 6749 §5.2: the refresh token is revoked or expired): `null`.
+ *   Other errors (`AuthSdkError`, network, `AuthApiError`) are rethrown.
+ *
+ * Not `getOrRenewAccessToken()`: it resolves `null` for *any* failed renewal (it emits the
+ * error instead), so a network blip would sign every tab out.
+ *
+ * @example
+ * import { OktaAuth } from '@okta/okta-auth-js'
+ * import { fromOkta } from 'sw-bearer/adapters'
+ *
+ * const oktaAuth = new OktaAuth({ issuer, clientId, redirectUri, scopes: ['openid', 'profile', 'offline_access'] })
+ * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromOkta(oktaAuth) })
+ */
+export function fromOkta(authClient: OktaAuthLike): GetAccessToken {
+  return async ({ forceRefresh }) => {
+    const tokenManager = authClient.tokenManager
+    const { accessToken, refreshToken } = tokenManager.getTokensSync()
+    if (!accessToken && !refreshToken) return null
+    if (!forceRefresh && accessToken && !tokenManager.hasExpired(accessToken as never)) return accessToken.accessToken
+    try {
+      // Okta's own getOrRenewAccessToken looks the key up the same way.
+      const renewed = await tokenManager.renew(tokenManager.getStorageKeyByType?.('accessToken') ?? 'accessToken')
+      const token = (renewed as Partial<OktaAccessTokenLike> | undefined)?.accessToken
+      return typeof token === 'string' ? token : null
+    } catch (error) {
+      if (isSignedOutError(error)) return null
+      throw error
+    }
+  }
+}
