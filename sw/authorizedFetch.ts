@@ -43,9 +43,14 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
 
   /**
    * Waits until the token is one that may be sent. True when the request must go out
-   * without any: it comes from the tab running the refresh, which may be waiting for it.
+   * without any rather than wait: it may be what the refresh itself is waiting for.
    */
-  async function settle(clientId: string | undefined): Promise<boolean> {
+  async function settle(request: Request, clientId: string | undefined): Promise<boolean> {
+    if (request.destination !== '') {
+      // A document's script, style, image…: the page loading it may be the one that must
+      // run the refresh, so it never waits; nor does it take a token about to be replaced.
+      return refresher.inFlight !== undefined || expiry.due()
+    }
     if (clientId !== undefined && clientId === refresher.asking) {
       const flight = refresher.inFlight
       if (flight) await Promise.race([flight, pause(OWN_REFRESH_WAIT_MS)])
@@ -65,7 +70,7 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     if (!state.loaded) await state.load()
     // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
     if (await isTokenEndpointRequest(request)) return send(request)
-    const bare = await settle(clientId)
+    const bare = await settle(request, clientId)
     const sentToken = bare ? null : state.token
     const sentHeader = bare ? null : state.header
     if (sentHeader === null && !bare) return send(request) // logged out: the API decides

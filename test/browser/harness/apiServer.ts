@@ -21,12 +21,14 @@ export interface ApiServer extends Served {
   sends(id: string): Hit[]
   /** Stop answering: the socket is destroyed so the page sees a network error. */
   down: boolean
+  /** Set to serve an SDK's token route on this origin: /token?force=0|1 and the OAuth /oauth/token form POST. */
+  issue?: (forceRefresh: boolean) => Promise<{ status: number; body: unknown }>
 }
 
 /**
  * A CORS API that records every request. `accepts(token)` decides its 401s.
  * Routes: /echo, /auth (401 unless accepted; ?ms=N checks after a delay), /always401,
- * /status?code=N, /redirect?to=URL, /slow?ms=N.
+ * /status?code=N, /redirect?to=URL, /slow?ms=N, and with `issue` set /token and /oauth/token.
  */
 export async function startApi(accepts: (token: string) => boolean): Promise<ApiServer> {
   const hits: Hit[] = []
@@ -54,6 +56,13 @@ export async function startApi(accepts: (token: string) => boolean): Promise<Api
     })
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : undefined
     switch (url.pathname) {
+      case '/token':
+      case '/oauth/token': {
+        if (!api.issue) break
+        const form = new URLSearchParams(body.toString())
+        const { status, body: answer } = await api.issue((url.searchParams.get('force') ?? form.get('force')) !== '0')
+        return json(res, status, answer)
+      }
       case '/auth':
         if (url.searchParams.has('ms')) await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms'))))
         if (token && accepts(token) && !expired(token)) {
@@ -71,6 +80,8 @@ export async function startApi(accepts: (token: string) => boolean): Promise<Api
       case '/slow':
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms') ?? 1000)))
         return json(res, 200, { ok: true })
+    }
+    switch (url.pathname) {
       default:
         return json(res, 200, {
           method: req.method,

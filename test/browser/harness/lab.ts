@@ -14,6 +14,7 @@ export interface SwOptions {
   refreshTimeoutMs?: number
   refreshLeewaySeconds?: number
   routeOthersToNetwork?: boolean
+  authRoutes?: string[]
 }
 
 /**
@@ -25,6 +26,8 @@ export class Lab {
   swOptions: SwOptions
   /** Changes the worker script's bytes, so the browser sees a new version. */
   swVersion = 1
+  /** The SDK's token requests on the page origin, as the page server saw them. */
+  pageTokenRequests: Array<{ authorization: string | undefined }> = []
   #contexts: BrowserContext[] = []
 
   private constructor(
@@ -76,6 +79,7 @@ export class Lab {
         return void res.writeHead(200, js).end(source)
       }
       if (path === '/token') {
+        lab!.pageTokenRequests.push({ authorization: req.headers.authorization })
         const force = new URL(req.url ?? '/', 'http://x').searchParams.get('force') !== '0'
         const { status, body } = await lab!.issuer.answer(force)
         return void res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body))
@@ -93,6 +97,8 @@ export class Lab {
     this.api.hits.length = 0
     this.other.hits.length = 0
     this.api.down = false
+    this.api.issue = undefined
+    this.pageTokenRequests.length = 0
     this.swOptions = this.defaultSwOptions()
     this.swVersion = 1
   }

@@ -11,10 +11,17 @@ window.lib = lib
 window.events = []
 window.providerCalls = 0
 window.contexts = []
+// Where the SDK gets its token: a GET on the page origin by default; form: true makes it an
+// OAuth token request (RFC 6749 §6), as real SDKs send to their token endpoint.
+window.tokenRoute = { url: '/token', form: false }
 async function getAccessToken(context) {
   window.providerCalls++
   window.contexts.push(context)
-  const response = await fetch('/token?force=' + (context && !context.forceRefresh ? '0' : '1'), { cache: 'no-store' })
+  const force = context && !context.forceRefresh ? '0' : '1'
+  const { url, form } = window.tokenRoute
+  const response = form
+    ? await fetch(url, { method: 'POST', cache: 'no-store', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'rt', force }) })
+    : await fetch(url + '?force=' + force, { cache: 'no-store' })
   if (!response.ok) throw new Error('provider answered ' + response.status)
   return (await response.json()).token
 }
