@@ -17,7 +17,8 @@ window.tokenRoute = { url: '/token', form: false }
 async function getAccessToken(context) {
   window.providerCalls++
   window.contexts.push(context)
-  const force = context && !context.forceRefresh ? '0' : '1'
+  // Like an SDK's ordinary getter: its cache unless told to force (a getter from before the context existed never was)
+  const force = context?.forceRefresh ? '1' : '0'
   const { url, form } = window.tokenRoute
   const response = form
     ? await fetch(url, { method: 'POST', cache: 'no-store', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'rt', force }) })
