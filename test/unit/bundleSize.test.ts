@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The bench measures and runs these very bundles; one definition keeps the two honest.
 import { bundleEntries, CONSUMER_ENTRIES } from '../../bench/lib/bundles.js'
 
-// Issue 5's budgets, in gzip bytes. Sizes are deterministic, unlike times, so they
-// are asserted here; the bench reports them beside its timings.
-const SW_BUDGET = 6 * 1024
+// Budgets in gzip bytes. Sizes are deterministic, unlike times, so they are asserted
+// here; the bench reports them beside its timings. Issue 5 set 6 KB for the worker;
+// issue 10 raised it to 7 KB for startup through the single flight, recognising the
+// SDK's own token traffic and judging expiry on the issuer's clock (6.8 KB then).
+const SW_BUDGET = 7 * 1024
 const PAGE_BUDGET = 3 * 1024
 
 let dir: string
