@@ -32,3 +32,45 @@ describe('ExpiryGuard', () => {
     expect(guard.due()).toBe(true)
   })
 })
+
+describe("expiry on the issuer's clock", () => {
+  const minted = (offsetSeconds: number, lifetime: number, ageSeconds = 0) => {
+    const iat = Math.floor(Date.now() / 1000) + offsetSeconds - ageSeconds
+    return `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ iat, exp: iat + lifetime })).toString('base64url')}.c2ln`
+  }
+
+  it('learns a browser clock ten minutes slow from any token: iat in the future is no age', async () => {
+    const state = new TokenState(() => {})
+    await state.set(minted(600, 90), 'set', true)
+    expect(state.secondsLeft()).toBeGreaterThan(88)
+    expect(state.secondsLeft()).toBeLessThanOrEqual(90)
+  })
+
+  it('learns a browser clock ten minutes fast from a freshly minted token, not from a cached one', async () => {
+    const state = new TokenState(() => {})
+    await state.set(minted(-600, 90), 'refresh', false) // unforced: maybe cached, maybe a fast clock
+    expect(state.secondsLeft()).toBeLessThan(0)
+    await state.set(minted(-600, 90), 'refresh', false, true) // minted on a forced refresh
+    expect(state.secondsLeft()).toBeGreaterThan(88)
+  })
+
+  it('takes a cached token for as old as it is while the clock is right', async () => {
+    const state = new TokenState(() => {})
+    await state.set(minted(0, 90), 'refresh', false, true)
+    await state.set(minted(0, 90, 80), 'refresh', false) // 80 s old, from the SDK's cache
+    expect(state.secondsLeft()).toBeGreaterThan(8)
+    expect(state.secondsLeft()).toBeLessThanOrEqual(11)
+  })
+})
+
+describe('a restarted worker', () => {
+  it('keeps the clock offset it learnt, with the token, in IndexedDB', async () => {
+    const iat = Math.floor(Date.now() / 1000) + 600
+    const token = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ iat, exp: iat + 90 })).toString('base64url')}.c2ln`
+    await new TokenState(() => {}).set(token, 'set', true)
+    const restarted = new TokenState(() => {})
+    await restarted.load()
+    expect(restarted.token).toBe(token)
+    expect(restarted.secondsLeft()).toBeGreaterThan(88)
+  })
+})

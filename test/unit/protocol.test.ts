@@ -23,12 +23,19 @@ describe('protocol', () => {
       pageMessage('logout', {}),
       pageMessage('refresh', {}),
       pageMessage('ensure-fresh', {}),
+      pageMessage('start', {}),
     ]) {
       expect(parsePageMessage(structuredClone(message))).toEqual(message)
     }
     expect(parseWorkerMessage(workerMessage('state', { state }))).toEqual(workerMessage('state', { state }))
     expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'unauthorized' }))).not.toBeNull()
     expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'expiring', timeoutMs: 5000 }))).not.toBeNull()
+    for (const reason of ['startup', 'unauthorized', 'expiring', 'visible', 'manual'] as const) {
+      const request = workerMessage('refresh-request', { reason, forceRefresh: reason !== 'startup', timeoutMs: 5000 })
+      expect(parseWorkerMessage(structuredClone(request))).toEqual(request)
+    }
+    const stale = workerMessage('error', { error: { code: 'stale-token', message: 'stale token' } })
+    expect(parseWorkerMessage(structuredClone(stale))).toEqual(stale)
     expect(parseWorkerReply(okReply(state, 'tok'))).toEqual(okReply(state, 'tok'))
     expect(parseWorkerReply(errorReply({ code: 'invalid-token', message: 'no' }))).not.toBeNull()
     expect(parseRefreshAnswer(refreshAnswer('refresh-ack', {}))).not.toBeNull()
@@ -52,6 +59,9 @@ describe('protocol', () => {
     expect(parseWorkerMessage({ ...env, type: 'state', state: { ...state, stamp: '5' } })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'because' })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'manual', timeoutMs: '5000' })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'manual', forceRefresh: 'yes' })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'error', error: { code: 'made-up', message: 'x' } })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'error' })).toBeNull()
     expect(parseWorkerReply({ ...env, ok: false, error: { code: 'nope', message: 'x' } })).toBeNull()
     expect(parseRefreshAnswer({ ...env, type: 'refresh-result', token: {} })).toBeNull()
   })
