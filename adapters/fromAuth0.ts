@@ -39,13 +39,17 @@ const AUTH0_SIGNED_OUT = ['missing_refresh_token']
  * Use `useRefreshTokens: true` (silent iframes fail with `login_required` where third-party
  * cookies are blocked, which would read as signed out) with `cacheLocation: 'localstorage'`
  * or `useRefreshTokensFallback: true`, so a tab opened later also holds a refresh token.
+ * Make the client with `new Auth0Client(…)`, not `createAuth0Client(…)`: that runs
+ * `checkSession()` at load in every tab, a token call outside sw-bearer's single flight
+ * (measured: four tabs restored at once with a token near expiry made two token calls
+ * instead of one). sw-bearer's startup call to the getter is that check.
  *
  * @example
- * import { createAuth0Client } from '@auth0/auth0-spa-js'
+ * import { Auth0Client } from '@auth0/auth0-spa-js'
  * import { fromAuth0 } from 'sw-bearer/adapters'
  *
  * const authorizationParams = { audience: 'https://api.example.com' }
- * const auth0 = await createAuth0Client({ domain, clientId, authorizationParams, useRefreshTokens: true, cacheLocation: 'localstorage' })
+ * const auth0 = new Auth0Client({ domain, clientId, authorizationParams, useRefreshTokens: true, cacheLocation: 'localstorage' })
  * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromAuth0(auth0, { authorizationParams }) })
  */
 export function fromAuth0(client: Auth0ClientLike, options: Auth0TokenOptions = {}): GetAccessToken {

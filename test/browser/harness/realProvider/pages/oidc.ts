@@ -1,0 +1,31 @@
+import { UserManager, WebStorageStateStore } from 'oidc-client-ts'
+import { fromOidcClient } from '../../../../../adapters/index.js'
+import { config, startApp } from './app.js'
+
+const userManager = new UserManager({
+  authority: config.issuer,
+  client_id: config.clientId,
+  redirect_uri: `${location.origin}/oidc.html`,
+  response_type: 'code',
+  scope: 'openid profile email offline_access api:read',
+  resource: config.audience,
+  // sw-bearer decides when to refresh; the SDK's own timer would race it.
+  automaticSilentRenew: false,
+  monitorSession: false,
+  loadUserInfo: false,
+  // The default, sessionStorage, is one sign-in per tab; multi-tab apps share it.
+  userStore: new WebStorageStateStore({ store: localStorage }),
+})
+
+await startApp({
+  async handleCallback() {
+    const query = new URLSearchParams(location.search)
+    if (!query.has('code') || !query.has('state')) return false
+    await userManager.signinRedirectCallback()
+    return true
+  },
+  getAccessToken: fromOidcClient(userManager),
+  login: (user) => userManager.signinRedirect({ login_hint: user }),
+  signOutLocal: () => userManager.removeUser(),
+  signedIn: async () => (await userManager.getUser()) !== null,
+})

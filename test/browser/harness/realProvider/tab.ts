@@ -1,0 +1,33 @@
+import type { Page } from 'playwright-core'
+
+/** The API's answer to the app's plain fetch: status, and the token's jti or why it was refused. */
+export interface Call {
+  status: number
+  jti: string | null
+  /** The token's exp (seconds), when the API accepted it. */
+  exp: number | null
+  reason: string | null
+}
+
+export interface TabState {
+  /** sw-bearer's session: does the worker hold a token? */
+  hasToken: boolean | null
+  /** Does the SDK itself think someone is signed in? */
+  sdkSignedIn: boolean
+}
+
+export interface GetterCall {
+  reason: string | undefined
+  forceRefresh: boolean | undefined
+  result?: string
+}
+
+export const call = (page: Page): Promise<Call> => page.evaluate(() => (window as any).app.call())
+export const state = (page: Page): Promise<TabState> => page.evaluate(() => (window as any).app.state())
+export const getterCalls = (page: Page): Promise<GetterCall[]> => page.evaluate(() => (window as any).app.getterCalls)
+export const events = (page: Page, type: string): Promise<unknown[]> =>
+  page.evaluate((t) => (window as any).app.events.filter((e: any) => e.type === t), type)
+/** The app's sign-out: sw-bearer's logout (every tab), then the SDK's own local one. */
+export const signOut = (page: Page): Promise<void> => page.evaluate(() => (window as any).app.signOut())
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

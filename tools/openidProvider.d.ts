@@ -1,0 +1,51 @@
+export declare const CLIENT_ID: string
+
+export interface OpenIdProviderOptions {
+  /** 0 (default): a free port. */
+  port?: number
+  /** Origins allowed to call the token endpoint from a page (CORS). */
+  pageOrigins: string[]
+  redirectUris: string[]
+  postLogoutRedirectUris?: string[]
+  /** The API's resource indicator: every access token is an ES256 JWT for it. */
+  audience: string
+  /** Seconds; changeable later through `accessTokenTtl`. */
+  accessTokenTtl: number
+  /** The issuer ends in '/', as auth0-spa-js requires. */
+  issuerSlash?: boolean
+  /** 'auto' (default): signed in as login_hint at once. 'form': a login page asks for a name. */
+  login?: 'auto' | 'form'
+}
+
+export interface ProviderLogEntry {
+  at: number
+  event: 'token-request' | 'token' | 'login' | 'grant-revoked' | 'server-error'
+  grant?: string
+  ok?: boolean
+  error?: string
+  detail?: string
+}
+
+export interface ProviderCounters {
+  /** POSTs to the token endpoint, whatever their grant or outcome. */
+  tokenRequests: number
+  codeOk: number
+  refreshOk: number
+  refreshErrors: string[]
+  invalidGrant: number
+  grantRevoked: number
+  logins: number
+  serverErrors: string[]
+}
+
+export interface OpenIdProvider {
+  issuer: string
+  origin: string
+  log: ProviderLogEntry[]
+  accessTokenTtl: number
+  mark(): number
+  counters(since?: number): ProviderCounters
+  close(): Promise<void>
+}
+
+export declare function startOpenIdProvider(options: OpenIdProviderOptions): Promise<OpenIdProvider>
