@@ -5,32 +5,31 @@ import { Activity } from './server/activity.js'
 import { startApi } from './server/api.js'
 import { buildClient } from './server/buildClient.js'
 import { listen, sendJSON } from './server/http.js'
-import { createIssuer } from './server/issuer.js'
+import { CLIENT_ID, startProvider } from './server/provider.js'
 
 /**
  * @typedef {{
  *   pagePort?: number,
  *   apiPort?: number,
+ *   providerPort?: number,
  *   lifetimeSeconds?: number,
- *   tokenFormat?: 'jwt' | 'opaque',
  *   audience?: string,
  *   onEvent?: (event: import('./server/activity.js').ActivityEvent) => void,
  * }} DemoOptions
  */
 
-export const DEFAULTS = { pagePort: 4400, apiPort: 4401, lifetimeSeconds: 60, tokenFormat: 'jwt', audience: 'jotter-api' }
+export const DEFAULTS = { pagePort: 4400, apiPort: 4401, providerPort: 4402, lifetimeSeconds: 60, audience: 'https://api.jotter.test' }
 
 /**
- * Starts the whole demo: the page and the issuer on http://localhost:<pagePort>
- * (one origin, as with an app whose backend hands out tokens), the API on
- * http://127.0.0.1:<apiPort> (another origin). Port 0 picks a free one.
+ * Starts the whole demo: the page on http://localhost:<pagePort>, the API on
+ * http://127.0.0.1:<apiPort> (another origin), and the OpenID Provider on
+ * http://localhost:<providerPort> (a third). Port 0 picks a free one.
  *
  * @param {DemoOptions} [options]
  */
 export async function startDemo(options = {}) {
-  const { pagePort, apiPort, lifetimeSeconds, tokenFormat, audience } = { ...DEFAULTS, ...options }
+  const { pagePort, apiPort, providerPort, lifetimeSeconds, audience } = { ...DEFAULTS, ...options }
   if (!(lifetimeSeconds > 0)) throw new TypeError('lifetimeSeconds must be a positive number')
-  if (tokenFormat !== 'jwt' && tokenFormat !== 'opaque') throw new TypeError('tokenFormat must be "jwt" or "opaque"')
   const activity = new Activity(options.onEvent)
 
   /** @type {(value: (req: any, res: any) => Promise<void>) => void} */
@@ -39,28 +38,27 @@ export async function startDemo(options = {}) {
   const handler = new Promise((resolve) => (setHandler = resolve))
   const page = await listen(async (req, res) => (await handler)(req, res), pagePort)
   const pageURL = `http://localhost:${page.port}/`
-  const issuerURL = `http://localhost:${page.port}`
+  // Both names of the page's origin may open it; each is a redirect URI of its own.
+  const pageOrigins = [`http://localhost:${page.port}`, `http://127.0.0.1:${page.port}`]
 
+  let provider
   let api
   try {
-    const issuer = await createIssuer({ issuerURL, audience, lifetimeSeconds, format: tokenFormat, activity })
+    provider = await startProvider({ port: providerPort, pageOrigins, audience, lifetimeSeconds, activity })
     api = await startApi({
       port: apiPort,
-      pageOrigins: [issuerURL, `http://127.0.0.1:${page.port}`],
-      issuerURL,
-      // The same server as issuerURL, by address: "localhost" may resolve to ::1 first.
-      jwksURL: `http://127.0.0.1:${page.port}/.well-known/jwks.json`,
+      pageOrigins,
+      issuer: provider.issuer,
+      // The provider by address: "localhost" may resolve to ::1 first.
+      jwksURL: `http://127.0.0.1:${new URL(provider.origin).port}/.well-known/jwks.json`,
       audience,
-      format: tokenFormat,
-      issuer,
       activity,
     })
     const apiURL = `http://127.0.0.1:${api.port}`
-    const files = await buildClient({ apiURL, tokenFormat })
+    const files = await buildClient({ apiURL, authority: provider.issuer, clientId: CLIENT_ID, audience })
 
     setHandler(async (req, res) => {
-      const url = new URL(req.url ?? '/', issuerURL)
-      if (await issuer.handle(req, res, url.pathname)) return
+      const url = new URL(req.url ?? '/', pageURL)
       if (req.method === 'GET' && url.pathname === '/demo/activity') {
         const after = url.searchParams.get('after')
         return sendJSON(res, 200, activity.since(after === null ? undefined : Number(after)))
@@ -76,19 +74,22 @@ export async function startDemo(options = {}) {
     return {
       pageURL,
       apiURL,
-      issuerURL,
-      jwksURL: `${issuerURL}/.well-known/jwks.json`,
+      issuerURL: provider.issuer,
+      jwksURL: `${provider.issuer}/.well-known/jwks.json`,
+      clientId: CLIENT_ID,
       audience,
       /** Counters and events as the page's log shows them. */
       activity,
+      /** What reached the provider: `provider.counters(provider.mark())`. */
+      provider: { mark: provider.mark, counters: provider.counters },
       /** Every bearer token the API received, newest last. */
       received: api.received,
       async close() {
-        await Promise.all([page.close(), api.close()])
+        await Promise.all([page.close(), api.close(), provider.close()])
       },
     }
   } catch (error) {
-    await Promise.all([page.close(), api?.close()])
+    await Promise.all([page.close(), api?.close(), provider?.close()])
     throw error
   }
 }
@@ -99,18 +100,18 @@ function fromCommandLine(argv) {
     options: {
       port: { type: 'string' },
       'api-port': { type: 'string' },
+      'provider-port': { type: 'string' },
       lifetime: { type: 'string' },
-      opaque: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
   if (values.help) {
-    console.log(`Usage: npm run demo -- [--port 4400] [--api-port 4401] [--lifetime 60] [--opaque]
+    console.log(`Usage: npm run demo -- [--port 4400] [--api-port 4401] [--provider-port 4402] [--lifetime 60]
 
-  --port       page and issuer port        (env DEMO_PORT, default ${DEFAULTS.pagePort})
-  --api-port   API port                    (env DEMO_API_PORT, default ${DEFAULTS.apiPort})
-  --lifetime   access token lifetime, s    (env DEMO_TOKEN_LIFETIME, default ${DEFAULTS.lifetimeSeconds})
-  --opaque     issue opaque tokens, not JWTs (env DEMO_TOKEN_FORMAT=opaque)`)
+  --port           page port                  (env DEMO_PORT, default ${DEFAULTS.pagePort})
+  --api-port       API port                   (env DEMO_API_PORT, default ${DEFAULTS.apiPort})
+  --provider-port  OpenID Provider port       (env DEMO_PROVIDER_PORT, default ${DEFAULTS.providerPort})
+  --lifetime       access token lifetime, s   (env DEMO_TOKEN_LIFETIME, default ${DEFAULTS.lifetimeSeconds})`)
     process.exit(0)
   }
   const env = process.env
@@ -118,8 +119,8 @@ function fromCommandLine(argv) {
   return {
     pagePort: number(values.port ?? env.DEMO_PORT, DEFAULTS.pagePort),
     apiPort: number(values['api-port'] ?? env.DEMO_API_PORT, DEFAULTS.apiPort),
+    providerPort: number(values['provider-port'] ?? env.DEMO_PROVIDER_PORT, DEFAULTS.providerPort),
     lifetimeSeconds: number(values.lifetime ?? env.DEMO_TOKEN_LIFETIME, DEFAULTS.lifetimeSeconds),
-    tokenFormat: values.opaque || env.DEMO_TOKEN_FORMAT === 'opaque' ? 'opaque' : 'jwt',
   }
 }
 
@@ -131,18 +132,17 @@ async function main() {
   const time = (at) => new Date(at).toLocaleTimeString('en-GB')
   const demo = await startDemo({
     ...options,
-    onEvent: (e) => console.log(style('2', `  ${time(e.at)}  ${e.source.padEnd(6)} ${e.text}`)),
+    onEvent: (e) => console.log(style('2', `  ${time(e.at)}  ${e.source.padEnd(8)} ${e.text}`)),
   })
-  const tokens = options.tokenFormat === 'opaque' ? 'opaque tokens' : 'ES256 JWTs'
   console.log(`
   ${style('1', 'Jotter')}, the sw-bearer demo, is running.
 
-  Open   ${style('1;36', demo.pageURL)}
+  Open      ${style('1;36', demo.pageURL)}
 
-  issuer ${demo.issuerURL}  ${style('2', `${tokens}, ${options.lifetimeSeconds} s, JWKS at /.well-known/jwks.json`)}
-  API    ${demo.apiURL}  ${style('2', 'GET /me, GET/POST /notes, POST /session/revoke')}
+  provider  ${demo.issuerURL}  ${style('2', `OpenID Provider, client "${demo.clientId}", code + PKCE, ES256 access tokens for ${demo.audience}, ${options.lifetimeSeconds} s`)}
+  API       ${demo.apiURL}  ${style('2', 'GET /me, GET/POST /notes, POST /session/revoke')}
 
-  Ctrl-C stops it. What the issuer and the API see is logged below.
+  Ctrl-C stops it. What the provider and the API see is logged below.
 `)
   let stopping = false
   const stop = async () => {

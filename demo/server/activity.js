@@ -1,13 +1,13 @@
 /**
- * @typedef {'login' | 'token' | 'signed-out' | 'injected' | 'unauthorized' | 'retry' | 'revoke' | 'logout'} ActivityKind
- * @typedef {{ seq: number, at: number, source: 'issuer' | 'api', kind: ActivityKind, text: string }} ActivityEvent
- * @typedef {{ providerCalls: number, tokensMinted: number, apiRequests: number, injected: number, unauthorized: number, retries: number }} Counters
+ * @typedef {'login' | 'token' | 'refresh' | 'refused' | 'revoked' | 'injected' | 'unauthorized' | 'retry' | 'revoke' | 'error'} ActivityKind
+ * @typedef {{ seq: number, at: number, source: 'provider' | 'api', kind: ActivityKind, text: string }} ActivityEvent
+ * @typedef {{ providerCalls: number, refreshGrants: number, invalidGrants: number, apiRequests: number, injected: number, unauthorized: number, retries: number }} Counters
  */
 
 const KEEP = 200
 
 /**
- * What the issuer and the API saw, as the page's live log shows it. The service
+ * What the OpenID Provider and the API saw, as the page's live log shows it. The service
  * worker itself is not instrumented: everything here is observed from the outside,
  * at the two servers a real deployment would have.
  */
@@ -16,7 +16,7 @@ export class Activity {
   #events = []
   #seq = 0
   /** @type {Counters} */
-  counters = { providerCalls: 0, tokensMinted: 0, apiRequests: 0, injected: 0, unauthorized: 0, retries: 0 }
+  counters = { providerCalls: 0, refreshGrants: 0, invalidGrants: 0, apiRequests: 0, injected: 0, unauthorized: 0, retries: 0 }
   #onEvent
 
   /** @param {(event: ActivityEvent) => void} [onEvent] also told about each event, e.g. to print it */

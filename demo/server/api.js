@@ -1,72 +1,84 @@
 import { randomBytes } from 'node:crypto'
 import { createRemoteJWKSet, decodeJwt, errors, jwtVerify } from 'jose'
-import { plural, short } from './issuer.js'
 import { listen, readJSON, sendJSON } from './http.js'
 
 // A 401 is matched with the request that comes back with a new token within this window.
 const RETRY_WINDOW_MS = 15_000
 
+/** The few characters of a token id the log shows, so one token can be followed across lines. */
+export const short = (jti) => `#${String(jti).slice(0, 6)}`
+
 /**
- * @typedef {{ sub: string, sid: string, jti: string, iat: number, exp: number }} Caller
+ * @typedef {{ sub: string, jti: string, iat: number, exp: number, client_id?: string }} Caller
  * @typedef {{ id: string, text: string, createdAt: number }} Note
  * @typedef {{
  *   port: number,
  *   pageOrigins: readonly string[],
- *   issuerURL: string,
+ *   issuer: string,
  *   jwksURL: string,
  *   audience: string,
- *   format: 'jwt' | 'opaque',
- *   issuer: Awaited<ReturnType<typeof import('./issuer.js').createIssuer>>,
  *   activity: import('./activity.js').Activity,
  * }} ApiOptions
  */
 
 /**
- * The resource server, on its own origin. JWTs are verified with jose against the
- * issuer's published JWKS (signature, alg, iss, aud, exp), then checked against the
- * issuer's revocation list; opaque tokens are introspected. Anything else is a 401
- * with `WWW-Authenticate: Bearer error="invalid_token"`, as RFC 6750 says.
+ * The resource server, on its own origin. Access tokens are verified with jose against the
+ * OpenID Provider's published JWKS (signature, `alg: ES256`, `typ: at+jwt`, iss, aud, exp),
+ * then checked against the API's own revocation list. Anything else is a 401 with
+ * `WWW-Authenticate: Bearer error="invalid_token"`, as RFC 6750 says.
  *
  * @param {ApiOptions} options
  */
-export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience, format, issuer, activity }) {
+export async function startApi({ port, pageOrigins, issuer, jwksURL, audience, activity }) {
   const jwks = createRemoteJWKSet(new URL(jwksURL))
   const origins = new Set(pageOrigins)
   /** @type {Map<string, Note[]>} */
   const notes = new Map()
-  /** @type {Map<string, Array<{ route: string, jti: string, at: number }>>} 401s awaiting their retry, by sid */
+  /** @type {Map<string, Set<string>>} the ids of the tokens accepted so far, by sub */
+  const seen = new Map()
+  /** @type {Set<string>} */
+  const revoked = new Set()
+  /** @type {Map<string, Array<{ route: string, jti: string, at: number }>>} 401s awaiting their retry, by sub */
   const awaitingRetry = new Map()
   /** Every bearer token the API received, newest last, for tests to inspect. */
   const received = []
 
-  /** @returns {Promise<{ ok: true, caller: Caller, alg: string } | { ok: false, reason: string, sid?: string, jti?: string }>} */
+  /** @returns {Promise<{ ok: true, caller: Caller, alg: string } | { ok: false, reason: string, sub?: string, jti?: string }>} */
   async function authenticate(token) {
-    if (format === 'opaque') {
-      const answer = issuer.introspect(token)
-      if (answer.active) return { ok: true, caller: answer.claims, alg: 'opaque' }
-      return { ok: false, reason: answer.reason, sid: answer.claims?.sid, jti: answer.claims?.jti }
-    }
     try {
       const { payload, protectedHeader } = await jwtVerify(token, jwks, {
-        issuer: issuerURL,
+        issuer,
         audience,
+        typ: 'at+jwt',
         algorithms: ['ES256'],
-        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp'],
+        requiredClaims: ['sub', 'jti', 'iat', 'exp'],
       })
       const caller = /** @type {Caller} */ (/** @type {unknown} */ (payload))
-      if (issuer.isRevoked(caller.jti)) return { ok: false, reason: `token ${short(caller.jti)} was revoked`, sid: caller.sid, jti: caller.jti }
-      return { ok: true, caller, alg: protectedHeader.alg }
+      if (revoked.has(caller.jti)) return { ok: false, reason: `token ${short(caller.jti)} was revoked`, sub: caller.sub, jti: caller.jti }
+      let ids = seen.get(caller.sub)
+      if (!ids) seen.set(caller.sub, (ids = new Set()))
+      ids.add(caller.jti)
+      return { ok: true, caller, alg: protectedHeader.alg ?? '?' }
     } catch (error) {
-      // Unverified, and only used to tell the log which session a rejected token belonged to.
-      const { sid, jti } = peek(token)
-      return { ok: false, reason: describe(error, jti), sid, jti }
+      // Unverified, and only used to tell the log whose rejected token it was.
+      const { sub, jti } = peek(token)
+      return { ok: false, reason: describe(error, jti), sub, jti }
     }
+  }
+
+  /** Refuses from now on every token of `sub` accepted so far. The provider is not told: its refresh token still works. */
+  function revokeTokensOf(sub) {
+    const ids = seen.get(sub) ?? new Set()
+    for (const jti of ids) revoked.add(jti)
+    seen.delete(sub)
+    return ids.size
   }
 
   const routes = {
     'GET /me': (caller) => ({
       status: 200,
-      body: { sub: caller.sub, sid: caller.sid, name: issuer.nameOf(caller.sub) ?? null, tokenId: caller.jti, tokenIssuedAt: caller.iat, tokenExpiresAt: caller.exp },
+      // The provider's account id is the name typed on its login page.
+      body: { sub: caller.sub, name: caller.sub, clientId: caller.client_id ?? null, tokenId: caller.jti, tokenIssuedAt: caller.iat, tokenExpiresAt: caller.exp },
     }),
 
     'GET /notes': (caller) => ({ status: 200, body: { notes: notesOf(caller.sub) } }),
@@ -80,9 +92,8 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
     },
 
     'POST /session/revoke': (caller) => {
-      const count = issuer.revokeSession(caller.sid)
-      const who = issuer.nameOf(caller.sub) ?? caller.sub
-      const note = `Revoked ${plural(count, 'token')} of ${who}'s session: the next call gets a 401`
+      const count = revokeTokensOf(caller.sub)
+      const note = `Revoked ${plural(count, 'access token')} of ${caller.sub}'s: the API refuses them now, so the next call gets a 401`
       return { status: 200, body: { revoked: count }, then: () => activity.add('api', 'revoke', note) }
     },
   }
@@ -90,8 +101,7 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
   function notesOf(sub) {
     let list = notes.get(sub)
     if (!list) {
-      const name = issuer.nameOf(sub) ?? 'there'
-      list = [{ id: 'welcome', text: `Welcome, ${name}! This note came from the API, which only knows you by your bearer token.`, createdAt: Date.now() }]
+      list = [{ id: 'welcome', text: `Welcome, ${sub}! This note came from the API, which only knows you by your bearer token.`, createdAt: Date.now() }]
       notes.set(sub, list)
     }
     return list
@@ -99,11 +109,11 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
 
   /** True when this successful request is the worker's retry of one that just got a 401. */
   function isRetry(caller, route) {
-    const pending = (awaitingRetry.get(caller.sid) ?? []).filter((p) => Date.now() - p.at < RETRY_WINDOW_MS)
+    const pending = (awaitingRetry.get(caller.sub) ?? []).filter((p) => Date.now() - p.at < RETRY_WINDOW_MS)
     const index = pending.findIndex((p) => p.route === route && p.jti !== caller.jti)
     if (index >= 0) pending.splice(index, 1)
-    if (pending.length) awaitingRetry.set(caller.sid, pending)
-    else awaitingRetry.delete(caller.sid)
+    if (pending.length) awaitingRetry.set(caller.sub, pending)
+    else awaitingRetry.delete(caller.sub)
     return index >= 0
   }
 
@@ -141,7 +151,7 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
     if (!auth.ok) {
       activity.counters.unauthorized++
       activity.add('api', 'unauthorized', `${route}: 401 invalid_token, ${auth.reason}`)
-      if (auth.sid && auth.jti) awaitingRetry.set(auth.sid, [...(awaitingRetry.get(auth.sid) ?? []), { route, jti: auth.jti, at: Date.now() }])
+      if (auth.sub && auth.jti) awaitingRetry.set(auth.sub, [...(awaitingRetry.get(auth.sub) ?? []), { route, jti: auth.jti, at: Date.now() }])
       const description = auth.reason.replace(/"/g, "'")
       return sendJSON(res, 401, { error: 'invalid_token', error_description: auth.reason }, {
         ...headers,
@@ -149,7 +159,6 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
       })
     }
     const { caller, alg } = auth
-    const who = issuer.nameOf(caller.sub) ?? caller.sub
     const retry = isRetry(caller, route)
     const body = req.method === 'POST' ? await readJSON(req) : {}
     const result = handler(caller, body)
@@ -157,8 +166,7 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
       activity.counters.retries++
       activity.add('api', 'retry', `${route}: retried with new token ${short(caller.jti)}, verified, ${result.status}`)
     } else {
-      const how = alg === 'opaque' ? 'opaque token introspected' : `${alg} token verified against JWKS`
-      activity.add('api', 'injected', `${route}: Bearer ${short(caller.jti)} injected by the worker, ${how} (${who}), ${result.status}`)
+      activity.add('api', 'injected', `${route}: Bearer ${short(caller.jti)} injected by the worker, ${alg} token verified against the provider's JWKS (${caller.sub}), ${result.status}`)
     }
     result.then?.()
     sendJSON(res, result.status, result.body, headers)
@@ -170,8 +178,8 @@ export async function startApi({ port, pageOrigins, issuerURL, jwksURL, audience
 
 function peek(token) {
   try {
-    const { sid, jti } = decodeJwt(token)
-    return { sid: typeof sid === 'string' ? sid : undefined, jti: typeof jti === 'string' ? jti : undefined }
+    const { sub, jti } = decodeJwt(token)
+    return { sub: typeof sub === 'string' ? sub : undefined, jti: typeof jti === 'string' ? jti : undefined }
   } catch {
     return {}
   }
@@ -184,5 +192,10 @@ function describe(error, jti) {
   if (error instanceof errors.JWSSignatureVerificationFailed) return `${which}: signature does not verify`
   if (error instanceof errors.JOSEAlgNotAllowed) return `${which}: algorithm not allowed`
   if (error instanceof errors.JWKSNoMatchingKey) return `${which}: no matching key in the JWKS`
+  if (error instanceof errors.JWKSTimeout) return `${which}: the provider's JWKS did not answer`
   return `${which} is not a valid JWT`
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`
 }

@@ -6,15 +6,18 @@ const WEB = fileURLToPath(new URL('../web/', import.meta.url))
 /**
  * Builds the page and the service worker in memory with the demo's API origin
  * baked in: the worker's origin list must be fixed in its script, never taken
- * from a message. Returns the files by URL path.
+ * from a message. The page also gets the provider's settings for its SDK.
+ * Returns the files by URL path.
  *
- * @param {{ apiURL: string, tokenFormat: 'jwt' | 'opaque' }} options
+ * @param {{ apiURL: string, authority: string, clientId: string, audience: string }} options
  * @returns {Promise<Map<string, { body: string | Uint8Array, type: string }>>}
  */
-export async function buildClient({ apiURL, tokenFormat }) {
+export async function buildClient({ apiURL, authority, clientId, audience }) {
   const define = {
     __JOTTER_API__: JSON.stringify(apiURL),
-    __JOTTER_TOKEN_FORMAT__: JSON.stringify(tokenFormat),
+    __JOTTER_AUTHORITY__: JSON.stringify(authority),
+    __JOTTER_CLIENT_ID__: JSON.stringify(clientId),
+    __JOTTER_AUDIENCE__: JSON.stringify(audience),
     // workbox reads this to drop its development-only logging.
     'process.env.NODE_ENV': JSON.stringify('production'),
   }

@@ -11,7 +11,7 @@ export type EntryKind =
   | 'app'
   | 'error'
 
-export type EntrySource = 'this tab' | 'issuer' | 'api'
+export type EntrySource = 'this tab' | 'provider' | 'api'
 
 export interface Entry {
   at: number
@@ -34,7 +34,7 @@ const TAGS: Record<EntryKind, string> = {
   error: 'error',
 }
 
-const SOURCES: Record<EntrySource, string> = { 'this tab': 'This tab', issuer: 'Issuer', api: 'API' }
+const SOURCES: Record<EntrySource, string> = { 'this tab': 'This tab', provider: 'Provider', api: 'API' }
 const KEEP = 150
 
 /**

@@ -6,8 +6,8 @@ const API = __JOTTER_API__
 
 export interface Profile {
   sub: string
-  sid: string
   name: string | null
+  clientId: string | null
   tokenId: string
   tokenIssuedAt: number
   tokenExpiresAt: number

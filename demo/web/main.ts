@@ -1,32 +1,38 @@
-import { isSwBearerError, registerTokenServiceWorker, type TokenSession } from '../../src/index.ts'
+import { isSwBearerError, registerTokenServiceWorker, type GetAccessTokenContext, type TokenSession } from '../../src/index.ts'
 import { ActivityLog } from './ActivityLog.ts'
 import { getProfile, isOk, listNotes, postNote, revokeSession, type Answer, type Note, type Profile } from './api.ts'
-import { getAccessToken, signIn, signOut } from './auth.ts'
+import { completeRedirect, getAccessToken, signIn, signOut } from './auth.ts'
 import { followServerActivity, type Counters } from './serverActivity.ts'
-
-const OPAQUE = __JOTTER_TOKEN_FORMAT__ === 'opaque'
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T
 const log = new ActivityLog($<HTMLOListElement>('log'))
 const activity = followServerActivity(log, showCounters)
 
-// Why this tab is running getAccessToken right now; null means the worker asked.
-let providerReason: 'register' | 'sign-in' | null = 'register'
-let registeredSignedIn = false
 let signingOut = false
 let signedIn = false
 let profile: Profile | null = null
 let notes: Note[] = []
+let toastTimer: ReturnType<typeof setTimeout> | undefined
 
-/** The auth SDK's getter, wrapped only to tell the log who asked for it. */
-async function loggedGetAccessToken(): Promise<string | null> {
-  const reason = providerReason
-  const token = await getAccessToken()
-  if (reason === 'register') registeredSignedIn = token !== null
-  if (reason === null) {
-    log.note('refresh', token ? 'The worker asked this tab for a new token: getAccessToken() gave one' : 'The worker asked for a token: getAccessToken() said null (signed out)')
+/** The SDK's getter (the shipped adapter), wrapped only to tell the log when the worker asked. */
+async function loggedGetAccessToken(context: GetAccessTokenContext): Promise<string | null> {
+  const token = await getAccessToken(context)
+  if (context.reason !== 'startup') {
+    const how = context.forceRefresh ? 'oidc-client-ts skipped its stored token and used its refresh token at the provider' : 'oidc-client-ts gave its stored one'
+    log.note('refresh', token ? `The worker asked this tab for a new token (${context.reason}): ${how}` : 'The worker asked for a token: oidc-client-ts has no user (signed out)')
   }
-  return token
+  return token ?? null
+}
+
+// Back from the provider? Finish that first, so the getter below finds the new user.
+let redirectFailed: string | undefined
+try {
+  if ((await completeRedirect()) === 'signed-in') {
+    log.note('sign-in', 'Back from the provider: oidc-client-ts exchanged the code and its PKCE verifier for tokens')
+  }
+} catch (error) {
+  redirectFailed = `Back from the provider, but: ${describe(error)}`
+  log.note('error', redirectFailed)
 }
 
 let session: TokenSession
@@ -35,30 +41,22 @@ try {
 } catch (error) {
   document.querySelector('[data-when="loading"] p')!.textContent = `sw-bearer could not start here: ${describe(error)}`
   throw error
-} finally {
-  providerReason = null
 }
 
-if (session.claims || registeredSignedIn) {
+if (session.claims) {
   log.note('handover', `This tab handed its token to the worker, which adds it to every call to ${__JOTTER_API__}`)
 } else {
   log.note('app', 'The service worker is ready; nobody is signed in yet')
 }
-let opaqueHasToken: boolean = OPAQUE && registeredSignedIn
 
 session.addEventListener('tokenchange', ({ detail: { claims } }) => {
   if (claims) log.note('handover', `The worker now holds token ${short(claims.jti)}, valid until ${clock(claims.exp)}; every tab uses it`)
-  else if (OPAQUE) {
-    opaqueHasToken = true // a logout event follows at once when it is a logout
-    log.note('handover', 'The worker now holds a new opaque token; every tab uses it')
-  }
   queueMicrotask(update)
 })
 session.addEventListener('logout', () => {
-  opaqueHasToken = false
   if (signingOut) log.note('logout', 'Signed out: the worker dropped the token for every tab')
   else {
-    log.note('logout', 'Signed out elsewhere: the worker dropped the token, so this tab shows the sign-in form')
+    log.note('logout', 'Signed out elsewhere: the worker dropped the token, so this tab shows the sign-in page')
     toast('You were signed out in another tab.')
   }
 })
@@ -66,11 +64,12 @@ session.addEventListener('error', ({ detail }) => log.note('error', describe(det
 
 update()
 setInterval(renderClaims, 1000)
+if (redirectFailed) toast(redirectFailed)
 
 // ---- State
 
 function update(): void {
-  const now = OPAQUE ? opaqueHasToken : session.claims !== null
+  const now = session.claims !== null
   document.body.dataset.state = now ? 'signed-in' : 'signed-out'
   if (now && !signedIn) void loadAccount()
   if (!now) {
@@ -115,18 +114,8 @@ function report(how: string, route: string, answer: Answer<unknown>): void {
 
 $<HTMLFormElement>('signin-form').addEventListener('submit', (event) => {
   event.preventDefault()
-  const name = $<HTMLInputElement>('name').value.trim()
-  if (!name) return
-  void busy($('signin'), async () => {
-    await signIn(name)
-    providerReason = 'sign-in'
-    try {
-      // Runs getAccessToken through the worker's single flight and hands the token over.
-      await session.refresh()
-    } finally {
-      providerReason = null
-    }
-  })
+  // To the provider's login page and back: this page loads again, signed in.
+  void busy($('signin'), signIn)
 })
 
 $('call-api').addEventListener('click', () => void busy($('call-api'), callMe))
@@ -161,10 +150,12 @@ $('signout').addEventListener('click', () =>
   void busy($('signout'), async () => {
     signingOut = true
     try {
-      await signOut()
+      // Every tab drops the token now, then the SDK signs out and this tab goes to the provider and back.
       await session.logout()
-    } finally {
+      await signOut()
+    } catch (error) {
       signingOut = false
+      throw error
     }
   }),
 )
@@ -190,7 +181,8 @@ function renderAccount(): void {
   const name = profile?.name ?? (signedIn ? 'Signed in' : '')
   $('who').textContent = name
   $('profile-name').textContent = name
-  $('profile-sub').textContent = (session.claims?.sub as string | undefined) ?? profile?.sub ?? ''
+  const sub = session.claims?.sub ?? profile?.sub
+  $('profile-sub').textContent = sub ? `sub ${sub}` : ''
   for (const avatar of [$('avatar'), $('avatar-large')]) {
     avatar.textContent = initials(name)
     avatar.style.setProperty('--hue', String(hue(profile?.sub ?? name)))
@@ -198,16 +190,12 @@ function renderAccount(): void {
 }
 
 function renderClaims(): void {
-  // An opaque token has no claims to decode: show what the API said about it instead.
   const claims = session.claims
-  const sid = (claims?.sid as string | undefined) ?? profile?.sid
+  const client = (claims?.client_id as string | undefined) ?? profile?.clientId ?? undefined
   const jti = claims?.jti ?? profile?.tokenId
   const iat = claims?.iat ?? profile?.tokenIssuedAt
   const exp = claims?.exp ?? profile?.tokenExpiresAt
-  $('claims-caption').innerHTML = OPAQUE
-    ? 'An opaque token: <code>session.claims</code> is null, so these come from the last <code>GET /me</code>'
-    : 'Access token claims, from <code>session.claims</code>'
-  $('claim-sid').textContent = sid ?? '–'
+  $('claim-client').textContent = client ?? '–'
   $('claim-jti').textContent = jti ? short(jti) : '–'
   $('claim-iss').textContent = claims?.iss ?? '–'
   $('claim-aud').textContent = [claims?.aud ?? []].flat().join(', ') || '–'
@@ -243,7 +231,6 @@ function showCounters(counters: Counters): void {
   $('count-retries').textContent = String(counters.retries)
 }
 
-let toastTimer: ReturnType<typeof setTimeout> | undefined
 function toast(text: string): void {
   const element = $('toast')
   element.textContent = text

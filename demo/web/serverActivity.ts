@@ -8,18 +8,20 @@ export type { Counters }
 const KINDS: Record<ServerEvent['kind'], EntryKind> = {
   login: 'sign-in',
   token: 'provider',
-  'signed-out': 'provider',
+  refresh: 'refresh',
+  refused: 'error',
+  revoked: 'logout',
   injected: 'injected',
   unauthorized: 'unauthorized',
   retry: 'retry',
   revoke: 'revoke',
-  logout: 'logout',
+  error: 'error',
 }
 
 const POLL_MS = 1000
 
 /**
- * Follows what the issuer and the API observed. Short polls, not a stream: a
+ * Follows what the OpenID Provider and the API observed. Short polls, not a stream: a
  * stream per tab would hold one of the browser's six connections to this origin.
  */
 export function followServerActivity(log: ActivityLog, onCounters: (counters: Counters) => void): { poke(): void } {
