@@ -8,7 +8,10 @@ export const BUILD_DIR = fileURLToPath(new URL('../../.build/', import.meta.url)
  * The library as a consumer's bundler would ship it: page side and SW side as
  * self-contained ES modules (idb, jose and workbox inlined), production mode.
  */
-export async function bundleLibrary(outDir = BUILD_DIR): Promise<void> {
+export async function bundleLibrary(
+  outDir = BUILD_DIR,
+  entry: Record<string, string> = { page: 'src/index.ts', 'sw-lib': 'sw/index.ts' },
+): Promise<void> {
   await build({
     configFile: false,
     root: ROOT,
@@ -19,7 +22,7 @@ export async function bundleLibrary(outDir = BUILD_DIR): Promise<void> {
       emptyOutDir: true,
       target: 'es2022',
       minify: false,
-      lib: { entry: { page: 'src/index.ts', 'sw-lib': 'sw/index.ts' }, formats: ['es'] },
+      lib: { entry, formats: ['es'] },
     },
   })
 }

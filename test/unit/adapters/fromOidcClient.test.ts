@@ -69,7 +69,7 @@ describe('fromOidcClient', () => {
 
   it('reads a renewal that brings no user as signed out', async () => {
     const manager = fakeUserManager({ access_token: 'cached', expired: true })
-    manager.signinSilent.mockResolvedValueOnce(null)
+    manager.signinSilent.mockResolvedValueOnce(null as never)
     expect(await fromOidcClient(manager)(unforced)).toBeNull()
   })
 })

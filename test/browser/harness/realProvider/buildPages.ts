@@ -2,8 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'vite'
-import { ROOT } from '../bundle.js'
+import { bundleLibrary } from '../bundle.js'
 
 const PAGES = fileURLToPath(new URL('./pages/', import.meta.url))
 
@@ -20,22 +19,7 @@ export interface BuiltPages {
  */
 export async function buildPages(): Promise<BuiltPages> {
   const outDir = await mkdtemp(join(tmpdir(), 'swb-real-pages-'))
-  await build({
-    configFile: false,
-    root: ROOT,
-    logLevel: 'warn',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    build: {
-      outDir,
-      emptyOutDir: true,
-      target: 'es2022',
-      minify: false,
-      lib: {
-        entry: { oidc: join(PAGES, 'oidc.ts'), auth0: join(PAGES, 'auth0.ts'), okta: join(PAGES, 'okta.ts'), 'sw-lib': 'sw/index.ts' },
-        formats: ['es'],
-      },
-    },
-  })
+  await bundleLibrary(outDir, { oidc: join(PAGES, 'oidc.ts'), auth0: join(PAGES, 'auth0.ts'), okta: join(PAGES, 'okta.ts'), 'sw-lib': 'sw/index.ts' })
   const files = new Map<string, Buffer>()
   for (const name of await readdir(outDir, { recursive: true })) {
     if (name.endsWith('.js')) files.set(`/${name}`, await readFile(join(outDir, name)))
