@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only=perRequest,nonApi,storm,coldStart] [-- --driver=cdp|playwright]
+// npm run bench [-- --quick] [-- --only=perRequest,nonApi,storm,rotation,coldStart,startup] [-- --driver=cdp|playwright]
 // Real headless Chromium against loopback servers; prints a table and writes
 // bench/results/<timestamp>.json. Compare ratios within one run, not across runs.
 import { execFileSync } from 'node:child_process'
@@ -16,10 +16,13 @@ import { coldStart } from './scenarios/coldStart.js'
 import { log } from './scenarios/common.js'
 import { nonApi } from './scenarios/nonApi.js'
 import { perRequest } from './scenarios/perRequest.js'
+import { rotation } from './scenarios/rotation.js'
+import { startup } from './scenarios/startup.js'
 import { storm } from './scenarios/storm.js'
 
 const HERE = fileURLToPath(new URL('.', import.meta.url))
 const BUILD_DIR = join(HERE, '.build', 'consumer')
+const OIDC_BUILD_DIR = join(HERE, '.build', 'oidc')
 const RESULTS_DIR = join(HERE, 'results')
 
 const quick = process.argv.includes('--quick')
@@ -32,7 +35,10 @@ const CONFIG = {
   perRequest: { rounds: quick ? 10 : 20, perRound: 30, concurrentRounds: quick ? 4 : 8, concurrency: 200 },
   nonApi: { rounds: quick ? 10 : 20, perRound: 30 },
   storm: { reps: quick ? 2 : 3, tabs: 5, total: 1000 },
+  // Against the real OpenID Provider; tokens live 5 min, far past a rep and the 30 s leeway.
+  rotation: { reps: quick ? 1 : 3, tabs: 5, perTab: 20, accessTokenTtl: 300 },
   coldStart: { iterations: quick ? 10 : 20 },
+  startup: { iterations: quick ? 10 : 20, accessTokenTtl: 300 },
 }
 
 /** The rows of the report, in order: results key (and --only name), log line, scenario. */
@@ -40,10 +46,12 @@ const SCENARIOS = [
   ['perRequest', '1. per-request cost', perRequest],
   ['nonApi', '2. non-API requests', nonApi],
   ['storm', '3. refresh storm', storm],
+  ['rotation', '3b. refresh storm, rotating refresh tokens (real OpenID Provider, oidc-client-ts)', rotation],
   ['coldStart', '4. cold start', coldStart],
+  ['startup', '4b. warm start: registerTokenServiceWorker vs the SDK\'s cached read', startup],
 ]
 
-const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, swGzip: 6144, pageGzip: 3072 }
+const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, rotationTokenCalls: 1, swGzip: 7168, pageGzip: 3072 }
 
 function git(...args) {
   try {
@@ -72,12 +80,12 @@ async function main() {
     files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/routed-sw.js': routedSw(apiOrigin), '/consumer-page.js': bundles.page },
   })
   const browser = await launch(driver)
-  const env = { browser, provider, api, pageOrigin: `http://localhost:${pageServer.port}`, apiURL: `${apiOrigin}/data` }
+  const env = { browser, provider, api, pageOrigin: `http://localhost:${pageServer.port}`, apiURL: `${apiOrigin}/data`, bundles, buildDir: OIDC_BUILD_DIR }
 
   const results = {
     date: new Date(started).toISOString(),
     commit: git('rev-parse', '--short', 'HEAD'),
-    dirty: git('status', '--porcelain', '--', '../src', '../sw', '../common') ? true : false,
+    dirty: git('status', '--porcelain', '--', '../src', '../sw', '../common', '../adapters') ? true : false,
     machine: {
       cpu: cpus()[0]?.model ?? 'unknown',
       cores: cpus().length,

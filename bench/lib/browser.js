@@ -5,7 +5,7 @@ export const DRIVERS = { cdp: launchCdp, playwright: launchPlaywright }
 
 /**
  * Launches headless Chromium through `driver`. Both drivers give the same small
- * surface: browser.newContext() → context.openTab(url) → tab.call(name, ...args),
+ * surface: browser.newContext() → context.openTab(url) → tab.call(name, ...args), tab.close(),
  * context.stopWorkers(tab), context.close(), browser.version(), browser.close().
  */
 export function launch(driver = 'cdp') {

@@ -73,6 +73,29 @@ export function printTable(results) {
     )
   }
 
+  const ro = results.rotation
+  if (ro) {
+    out.push('', `3b. Refresh storm, rotating refresh tokens: real OpenID Provider (reuse revokes the grant), oidc-client-ts, ${ro.tabs} tabs × ${ro.perTab} requests, every token the API saw revoked`)
+    const each = (v, pick) => v.runs.map(pick).join(', ')
+    const row = (name, v, target) => [
+      name,
+      target ? mark(each(v, (r) => r.tokenCalls), v.runs.every((r) => r.tokenCalls === target)) : each(v, (r) => r.tokenCalls),
+      each(v, (r) => r.refreshOk),
+      each(v, (r) => r.invalidGrant),
+      each(v, (r) => r.grantRevoked),
+      each(v, (r) => `${r.signedOutTabs}/${ro.tabs}`),
+      each(v, (r) => `${r.okSeenByApp}/${r.unauthorizedSeenByApp}`),
+      v.medianTimeToLastResponseMs,
+    ]
+    out.push(
+      table(
+        ['(each run)', 'token-endpoint calls', 'refresh_token OK', 'invalid_grant', 'grants revoked', 'tabs signed out after', 'app 200s/401s', 'time to last response, median'],
+        [row('per-tab SDK refresh (signinSilent on 401)', ro.sdk), row('sw-bearer + fromOidcClient', ro.bearer, results.targets.rotationTokenCalls)],
+      ),
+    )
+    out.push(`   baseline signinSilent calls per tab (last run): ${ro.sdk.runs.at(-1).refreshesStartedPerTab.join(', ')} · signed out means a forced signinSilent() afterwards fails: ${JSON.stringify(ro.sdk.runs.at(-1).probeErrors)}`)
+  }
+
   const cs = results.coldStart
   if (cs) {
     out.push('', `4. Cold start: first API request after the browser stopped the worker (median of ${cs.bearer.cold.length})`)
@@ -86,6 +109,24 @@ export function printTable(results) {
       ),
     )
     out.push(`   sw-bearer / passthrough, cold: ${cs.coldRatio} · failed: ${cs.failed}`)
+  }
+
+  const su = results.startup
+  if (su) {
+    out.push('', `4b. Warm start: worker active with a fresh token, SDK signed in; a newly opened tab, call to resolve (${su.register.n} tabs)`)
+    out.push(
+      table(
+        ['', 'p50', 'p90'],
+        [
+          ['await userManager.getUser() (the SDK\'s cached read)', su.getUser.p50, su.getUser.p90],
+          ['await registerTokenServiceWorker(…) with fromOidcClient', su.register.p50, su.register.p90],
+          ['register / getUser', su.ratios.p50, su.ratios.p90],
+        ],
+      ),
+    )
+    const { registerFirst: rf, getUserFirst: gf } = su.byOrder
+    out.push(`   p50 by order: getUser first ${gf.getUser.p50}, then register ${gf.register.p50} · register first ${rf.register.p50}, then getUser ${rf.getUser.p50}`)
+    out.push(`   token-endpoint calls during the row: ${su.tokenCalls} · getter calls per tab: ${[...new Set(su.samples.getterCalls)].join(' or ')} · tabs not controlled at load: ${su.uncontrolledAtLoad}`)
   }
 
   const bs = results.bundleSize

@@ -8,7 +8,7 @@ const KEY = new TextEncoder().encode('bench-only-signing-key-not-a-secret')
  * A loopback HTTP server on a free port. Keep-alive outlives the pauses between
  * rounds, so no round pays for new connections the others did not.
  */
-async function serve(handler) {
+export async function serve(handler) {
   const server = createServer((req, res) => {
     req.resume()
     req.on('end', () => {

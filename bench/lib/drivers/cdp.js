@@ -44,10 +44,13 @@ class CdpContext {
   async openTab(url) {
     const { targetId } = await this.connection.send('Target.createTarget', { url: 'about:blank', browserContextId: this.id })
     const { sessionId } = await this.connection.send('Target.attachToTarget', { targetId, flatten: true })
-    const tab = new CdpTab(this.connection, sessionId)
+    const tab = new CdpTab(this.connection, targetId, sessionId)
     await this.connection.send('Page.navigate', { url }, sessionId)
     const deadline = Date.now() + 20_000
-    while (!(await tab.evaluate(`document.readyState === 'complete' && 'bench' in window`))) {
+    // A page may navigate on its own first (a sign-in redirect): an evaluate that meets the
+    // old document's end fails, and simply asks again.
+    const ready = () => tab.evaluate(`document.readyState === 'complete' && 'bench' in window`).catch(() => false)
+    while (!(await ready())) {
       if (Date.now() > deadline) throw new Error(`the bench page at ${url} did not load`)
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
@@ -78,9 +81,14 @@ class CdpContext {
 }
 
 class CdpTab {
-  constructor(connection, sessionId) {
+  constructor(connection, targetId, sessionId) {
     this.connection = connection
+    this.targetId = targetId
     this.sessionId = sessionId
+  }
+
+  async close() {
+    await this.connection.send('Target.closeTarget', { targetId: this.targetId }).catch(() => {})
   }
 
   async evaluate(expression) {

@@ -28,9 +28,11 @@ class PlaywrightContext {
   async openTab(url) {
     const page = await this.context.newPage()
     page.on('pageerror', (error) => console.error(`[page error] ${error.message}`))
-    await page.goto(url)
+    // A page that navigates on its own at once (a sign-in redirect) interrupts goto; the wait
+    // below follows it to the page that defines `bench`, or times out saying so.
+    await page.goto(url).catch(() => {})
     await page.waitForFunction(() => 'bench' in window)
-    return { page, call: (name, ...args) => page.evaluate(benchCall(name, args)) }
+    return { page, call: (name, ...args) => page.evaluate(benchCall(name, args)), close: () => page.close() }
   }
 
   async stopWorkers(tab) {
