@@ -78,7 +78,9 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
     session.reportError(error)
   }
 
-  onRefreshMoments(() => void session.post(pageMessage('ensure-fresh', {})).catch(() => {}))
+  // The answer carries the worker's state: a tab restored from the back/forward cache missed
+  // every broadcast while frozen (a logout, a new user), and catches up here, events and all.
+  onRefreshMoments(() => void session.post(pageMessage('ensure-fresh', {})).then((reply) => session.applyState(reply.state), () => {}))
   session.ready()
   return session
 }

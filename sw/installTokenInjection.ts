@@ -40,6 +40,7 @@ export interface TokenInjectionOptions {
 
 // Every method workbox-routing can route; it routes only GET unless told.
 const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
+const ROUTED: ReadonlySet<string> = new Set(METHODS)
 
 /**
  * Call once, synchronously, at the top level of the service worker script: the
@@ -72,12 +73,17 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
   self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry }))
 
   const router = new Router()
+  const matches = (url: URL, request: Request) => isForApi(url, request, origins) && !isAuthUrl(url, authRoutes)
   const handler = ({ request, event }: { request: Request; event: ExtendableEvent }) =>
     send(request, (event as FetchEvent).clientId || undefined)
-  for (const method of METHODS) {
-    router.registerRoute(new Route(({ url, request }) => isForApi(url, request, origins) && !isAuthUrl(url, authRoutes), handler, method))
-  }
+  for (const method of METHODS) router.registerRoute(new Route(({ url, request }) => matches(url, request), handler, method))
   router.addFetchListener()
+  // workbox-routing looks routes up by method name, so an extension method (WebDAV's PROPFIND,
+  // REPORT, SEARCH, HTTP QUERY, OPTIONS…) would go out bare and its 401 never refresh.
+  self.addEventListener('fetch', (event) => {
+    const { request } = event
+    if (!ROUTED.has(request.method) && matches(new URL(request.url), request)) event.respondWith(handler({ request, event }))
+  })
 }
 
 /**

@@ -35,6 +35,27 @@ describe('a request to a configured API origin', () => {
     }
   })
 
+  it('gives the token to every method, extension ones too (WebDAV, HTTP QUERY, OPTIONS), and refreshes on their 401', async () => {
+    const page = await lab.signedInTab(await lab.context())
+    // Node's HTTP parser knows a fixed set of methods, so the lab's API can only see these.
+    const methods = ['PROPFIND', 'REPORT', 'SEARCH', 'QUERY', 'OPTIONS', 'MKCALENDAR']
+    for (const method of methods) {
+      const init: RequestInit = method === 'OPTIONS' ? { method } : { method, body: `<${method}/>`, headers: { 'Content-Type': 'application/xml' } }
+      expect((await call(page, `${lab.apiOrigin}/echo?id=${method}`, init)).status, method).toBe(200)
+      const [hit] = lab.api.sends(method)
+      expect(hit?.method).toBe(method)
+      expect(hit?.authorization).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
+      if (method !== 'OPTIONS') expect(hit?.body.toString()).toBe(`<${method}/>`)
+    }
+    lab.issuer.revokeAll()
+    const result = await call(page, `${lab.apiOrigin}/auth?id=propfind-401`, { method: 'PROPFIND', body: '<p/>' })
+    expect(result.status).toBe(200)
+    expect(lab.api.sends('propfind-401').map((h) => [h.method, h.body.toString()])).toEqual([
+      ['PROPFIND', '<p/>'],
+      ['PROPFIND', '<p/>'],
+    ])
+  })
+
   it('keeps the credentials mode: cookies go along only when the page asked for them', async () => {
     // Same site as the page (localhost, another port), so the browser's cookie rules allow them at all.
     const api = `http://localhost:${lab.api.port}`

@@ -36,13 +36,14 @@ export async function startApi(accepts: (token: string) => boolean): Promise<Api
     hits,
     down: false,
     withToken: () => hits.filter((h) => h.authorization !== undefined),
-    sends: (id: string) => hits.filter((h) => h.id === id && h.method !== 'OPTIONS'),
+    sends: (id: string) => hits.filter((h) => h.id === id),
   } as ApiServer
   const served = await serve(async (req, res, body) => {
     if (api.down) return void req.socket.destroy()
     const url = new URL(req.url ?? '/', 'http://x')
     allowCors(req, res)
-    if (req.method === 'OPTIONS') return void res.writeHead(204).end()
+    // A preflight; an OPTIONS request the page itself sent is recorded like any other.
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method']) return void res.writeHead(204).end()
     const authorization = req.headers.authorization
     hits.push({
       method: req.method ?? '',
@@ -107,7 +108,7 @@ function allowCors(req: IncomingMessage, res: ServerResponse): void {
   res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*')
   res.setHeader('Access-Control-Allow-Credentials', 'true')
   res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-Test')
-  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, PATCH, DELETE')
+  res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, PROPFIND, REPORT, SEARCH, QUERY, MKCALENDAR')
   res.setHeader('Access-Control-Max-Age', '600')
   res.setHeader('Vary', 'Origin')
 }

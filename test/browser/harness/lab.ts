@@ -54,10 +54,10 @@ export class Lab {
     return `http://127.0.0.1:${this.other.port}`
   }
 
-  static async start(): Promise<Lab> {
+  static async start(options: { bfcache?: boolean } = {}): Promise<Lab> {
     const issuer = new Issuer()
     const accepts = (token: string) => issuer.valid.has(token)
-    const [browser, api, other] = await Promise.all([launchChromium(), startApi(accepts), startApi(accepts)])
+    const [browser, api, other] = await Promise.all([launchChromium(options), startApi(accepts), startApi(accepts)])
     const built = new Map<string, Buffer>()
     for (const name of await readdir(BUILD_DIR)) built.set(`/${name}`, await readFile(join(BUILD_DIR, name)))
     let lab: Lab | undefined

@@ -5,10 +5,10 @@ import { Lab } from './lab.js'
  * One lab per test file, reset before each test. Returns a stand-in usable at
  * module level, before beforeAll has started the real one.
  */
-export function useLab(): Lab {
+export function useLab(options: { bfcache?: boolean } = {}): Lab {
   let lab: Lab | undefined
   beforeAll(async () => {
-    lab = await Lab.start()
+    lab = await Lab.start(options)
   })
   afterAll(() => lab?.close())
   beforeEach(() => lab!.reset())
