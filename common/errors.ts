@@ -8,6 +8,8 @@ export type SwBearerErrorCode =
   | 'provider-failed'
   /** The provider handed back the very token the API had just refused (an SDK serving its cache). */
   | 'stale-token'
+  /** The worker could not write the session to IndexedDB (storage failing or full); memory still holds it. */
+  | 'storage-failed'
 
 /** The shape an error takes when it crosses postMessage (prototypes do not survive it). */
 export interface WireError {
@@ -23,6 +25,7 @@ const CODES: ReadonlySet<string> = new Set<SwBearerErrorCode>([
   'timeout',
   'provider-failed',
   'stale-token',
+  'storage-failed',
 ])
 
 export class SwBearerError extends Error {

@@ -69,14 +69,17 @@ export class TokenSession extends EventTarget {
   #stamp = -1
   #getAccessToken: GetAccessToken
   #worker: () => ServiceWorker | null
+  #reconnect: () => Promise<void>
+  #reconnecting: Promise<void> | undefined
   #providerCall: { promise: Promise<string | null>; forceRefresh: boolean } | undefined
   #early: unknown[] | undefined = []
 
   /** @internal Made by registerTokenServiceWorker. */
-  constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null) {
+  constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null, reconnect: () => Promise<void>) {
     super()
     this.#getAccessToken = getAccessToken
     this.#worker = worker
+    this.#reconnect = reconnect
     newest = this
   }
 
@@ -116,10 +119,14 @@ export class TokenSession extends EventTarget {
     this.applyState((await this.post(pageMessage('logout', {}))).state)
   }
 
-  /** @internal */
-  post(message: PageMessage, timeoutMs = MESSAGE_TIMEOUT_MS): Promise<Reply> {
+  /**
+   * @internal Sends to the worker; one removed with the site's data is registered again
+   * first (once, however many messages wait for it), and starts with the session unknown.
+   */
+  async post(message: PageMessage, timeoutMs = MESSAGE_TIMEOUT_MS): Promise<Reply> {
+    if (!this.#worker()) await (this.#reconnecting ??= this.#reconnect().finally(() => (this.#reconnecting = undefined)))
     const worker = this.#worker()
-    if (!worker) return Promise.reject(new SwBearerError('registration-failed', 'The service worker is gone'))
+    if (!worker) throw new SwBearerError('registration-failed', 'The service worker is gone')
     return postToWorker(worker, message, timeoutMs)
   }
 

@@ -41,29 +41,40 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
     throw new SwBearerError('unsupported', 'Service workers are not available here (an insecure origin or a private window?)')
   }
   const container = navigator.serviceWorker
-  let registration: ServiceWorkerRegistration
-  const session = new TokenSession(options.getAccessToken, () => container.controller ?? registration?.active ?? null)
+  let registration: ServiceWorkerRegistration | undefined
+  /** Registers (again) and waits until the worker controls this page. */
+  async function connect(): Promise<void> {
+    try {
+      registration = await container.register(options.scriptURL, {
+        ...(options.scope === undefined ? {} : { scope: options.scope }),
+        ...(options.type === undefined ? {} : { type: options.type }),
+      })
+      if (!location.href.startsWith(registration.scope)) {
+        // The worker could never control this page, so nothing it sends would carry a token.
+        throw new SwBearerError('registration-failed', `This page is outside the worker's scope ${registration.scope}`)
+      }
+      const active = await whenActive(registration, SETUP_TIMEOUT_MS)
+      await whenControlled(() => active.postMessage(pageMessage('hello', {})), SETUP_TIMEOUT_MS)
+    } catch (error) {
+      throw error instanceof SwBearerError
+        ? error
+        : new SwBearerError('registration-failed', `Service worker registration failed: ${String(error)}`, { cause: error })
+    }
+  }
+  // A worker removed with the site's data (DevTools, Clear-Site-Data) stays the page's
+  // controller, redundant, until the page reloads: it answers nothing.
+  const live = (worker: ServiceWorker | null | undefined) => (worker && worker.state !== 'redundant' ? worker : null)
+  const session = new TokenSession(options.getAccessToken, () => live(container.controller) ?? live(registration?.active), connect)
   // Listen before registering: the worker may ask this tab to refresh at any time.
   container.addEventListener('message', session.receive)
   container.startMessages()
 
   try {
-    registration = await container.register(options.scriptURL, {
-      ...(options.scope === undefined ? {} : { scope: options.scope }),
-      ...(options.type === undefined ? {} : { type: options.type }),
-    })
-    if (!location.href.startsWith(registration.scope)) {
-      // The worker could never control this page, so nothing it sends would carry a token.
-      throw new SwBearerError('registration-failed', `This page is outside the worker's scope ${registration.scope}`)
-    }
-    const active = await whenActive(registration, SETUP_TIMEOUT_MS)
-    await whenControlled(() => active.postMessage(pageMessage('hello', {})), SETUP_TIMEOUT_MS)
+    await connect()
   } catch (error) {
     container.removeEventListener('message', session.receive)
     session.retire()
-    throw error instanceof SwBearerError
-      ? error
-      : new SwBearerError('registration-failed', `Service worker registration failed: ${String(error)}`, { cause: error })
+    throw error
   }
 
   try {

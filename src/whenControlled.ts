@@ -26,9 +26,15 @@ export function whenActive(registration: ServiceWorkerRegistration, timeoutMs: n
  */
 export function whenControlled(claim: () => void, timeoutMs: number): Promise<ServiceWorker> {
   const container = navigator.serviceWorker
-  if (container.controller) return Promise.resolve(container.controller)
+  // A redundant controller (its registration was removed) controls nothing any more.
+  const controller = () => (container.controller?.state === 'redundant' ? null : container.controller)
+  const current = controller()
+  if (current) return Promise.resolve(current)
   return bounded(timeoutMs, 'control this page', (resolve) => {
-    const onChange = () => container.controller && resolve(container.controller)
+    const onChange = () => {
+      const next = controller()
+      if (next) resolve(next)
+    }
     container.addEventListener('controllerchange', onChange)
     claim()
     return () => container.removeEventListener('controllerchange', onChange)

@@ -103,7 +103,7 @@ export class Refresher {
     }
     if (!request.force) {
       // After a logout nobody calls the provider until a token is set again.
-      if (this.#state.token === null) return Promise.resolve('logged-out')
+      if (this.#state.token === null && this.#state.known) return Promise.resolve('logged-out')
       if (!this.backoff.ready()) return Promise.resolve('failed')
     }
     const promise = this.#fly(request.clientId, { reason: request.reason, forceRefresh }).finally(() => {

@@ -29,11 +29,19 @@ export class TokenState {
   #stamp = 0
   /** Whether IndexedDB has been read (or given up on) since this instance started. */
   loaded = false
+  /**
+   * Whether the session's state is known: something was stored (a token, or a logout's
+   * stamp) or set since. False after the origin's storage was cleared or failed: then
+   * "no token" does not mean signed out, and the SDK, the source of truth, must be asked.
+   */
+  known = false
   #loading: Promise<void> | undefined
   #onChange: (state: SessionState) => void
+  #onWriteError: (error: unknown) => void
 
-  constructor(onChange: (state: SessionState) => void) {
+  constructor(onChange: (state: SessionState) => void, onWriteError: (error: unknown) => void = () => {}) {
     this.#onChange = onChange
+    this.#onWriteError = onWriteError
   }
 
   /** Reads IndexedDB once per worker lifetime. */
@@ -60,6 +68,7 @@ export class TokenState {
   async #adoptStored(): Promise<void> {
     const { token, stamp } = await Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
+    this.known = true
     this.#stamp = stamp
     // Storage is not the page: anything could have written there. Check it like a set,
     // and tell the tabs, which may think they are signed in, when one fails.
@@ -83,15 +92,17 @@ export class TokenState {
   }
 
   /**
-   * Learns the clock offset from a token received now. `iat − now` is exactly the
-   * offset for a token minted just now (`fresh`: a forced refresh), and a lower bound
-   * for any other (a cached token is older than it says, never younger).
+   * Learns the clock offset from a token received now. A token issued in this clock's
+   * future (`iat − now` above the offset) shows the browser is behind by at least that:
+   * no token is younger than it says. The other way is ambiguous (an old token, or a
+   * browser ahead), so it is believed only of a token the provider was asked to mint
+   * (`fresh`) that would otherwise look expired on arrival, which a new token cannot be.
    */
   #learnClock(fresh: boolean, nowMs = Date.now()): void {
-    const iat = this.claims?.iat
-    if (typeof iat !== 'number' || typeof this.claims?.exp !== 'number') return
+    const { iat, exp } = this.claims ?? {}
+    if (typeof iat !== 'number' || typeof exp !== 'number') return
     const sample = iat - nowMs / 1000
-    if (fresh || sample > this.clockOffset) this.clockOffset = sample
+    if (sample > this.clockOffset || (fresh && this.secondsLeft(nowMs) <= 0)) this.clockOffset = sample
   }
 
   snapshot(cause: StateCause): SessionState {
@@ -107,16 +118,20 @@ export class TokenState {
     await this.load()
     if (explicit) this.generation++
     if (token === null) this.logouts++
-    // Signed out already: nothing to store, and no tab should hear of it again.
-    if (token === null && this.token === null) return this.snapshot(cause)
+    // Signed out already: nothing to store, and no tab should hear of it again. Unless
+    // storage was lost: tabs may still think they are signed in, and must hear otherwise.
+    if (token === null && this.token === null && this.known) return this.snapshot(cause)
+    this.known = true
     this.#hold(token)
     this.#learnClock(fresh)
     this.#stamp = Math.max(Date.now(), this.#stamp + 1)
     const state = this.snapshot(cause)
     try {
       await writeToken(token, state.stamp, this.clockOffset)
-    } catch {
-      // Memory still holds it; the next successful write will persist it.
+    } catch (error) {
+      // Memory still holds it and the next successful write will persist it; but a worker
+      // restarted meanwhile will not have it, so the app hears of it.
+      this.#onWriteError(error)
     }
     this.#onChange(state)
     return state

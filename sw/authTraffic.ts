@@ -14,22 +14,28 @@ export interface AuthRoute {
   path: string
 }
 
-const invalid = (entry: unknown) =>
-  new SwBearerError('invalid-options', DEV ? `installTokenInjection: authRoutes entry "${String(entry)}" is not an absolute http(s) URL without query or fragment` : 'invalid authRoutes')
+const invalid = (entry: unknown, why: string) =>
+  new SwBearerError('invalid-options', DEV ? `installTokenInjection: authRoutes entry "${String(entry)}" ${why}` : 'invalid authRoutes')
 
-/** Parses `authRoutes` (absolute URLs) once, at install time. */
-export function parseAuthRoutes(list: readonly string[] | undefined): readonly AuthRoute[] {
-  if (list === undefined) return []
-  if (!Array.isArray(list)) throw invalid(list)
+/**
+ * Parses `authRoutes` once, at install time. Entries are URLs, absolute or relative to the
+ * worker script (`/api/auth/token`), on a listed origin, with a path: a bare origin would
+ * take the whole API out of injection, which is what leaving it off `apiOrigins` is for.
+ */
+export function parseAuthRoutes(list: readonly string[] | null | undefined, origins: ReadonlySet<string>, base: string): readonly AuthRoute[] {
+  if (list === undefined || list === null) return []
+  if (!Array.isArray(list)) throw invalid(list, 'is not a list')
   return list.map((entry: unknown) => {
-    if (typeof entry !== 'string' || /[?#]/.test(entry)) throw invalid(entry)
+    if (typeof entry !== 'string' || /[?#]/.test(entry)) throw invalid(entry, 'is not a URL without query or fragment')
     let url: URL
     try {
-      url = new URL(entry)
+      url = new URL(entry, base)
     } catch {
-      throw invalid(entry)
+      throw invalid(entry, 'is not a URL')
     }
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) throw invalid(entry)
+    if (url.username || url.password) throw invalid(entry, 'has userinfo')
+    if (!origins.has(url.origin)) throw invalid(entry, 'is not on a listed API origin')
+    if (url.pathname === '/') throw invalid(entry, 'names a whole origin: leave that origin out of apiOrigins instead')
     return { origin: url.origin, path: url.pathname }
   })
 }

@@ -6,6 +6,8 @@ import { FetchLimiter } from './FetchLimiter.js'
 import type { Refresher } from './Refresher.js'
 import type { TokenState } from './TokenState.js'
 
+declare const self: ServiceWorkerGlobalScope
+
 export interface AuthorizedFetchOptions {
   origins: ReadonlySet<string>
   state: TokenState
@@ -42,6 +44,18 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     response.status === 401 && (!response.url || origins.has(new URL(response.url).origin))
 
   /**
+   * Whether a request may be the SDK's own, for the refresh under way: it comes from the tab
+   * running getAccessToken, or from a Web Worker or iframe, where SDKs also make token calls
+   * (auth0-spa-js keeps refresh tokens in a worker) and which cannot be traced to their tab.
+   */
+  async function partOfRefresh(clientId: string | undefined): Promise<boolean> {
+    if (clientId === undefined || !refresher.inFlight) return false
+    if (clientId === refresher.asking) return true
+    const client = await self.clients.get(clientId)
+    return !!client && (client.type !== 'window' || (client as WindowClient).frameType === 'nested')
+  }
+
+  /**
    * Waits until the token is one that may be sent. True when the request must go out
    * without any rather than wait: it may be what the refresh itself is waiting for.
    */
@@ -51,17 +65,20 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       // run the refresh, so it never waits; nor does it take a token about to be replaced.
       return refresher.inFlight !== undefined || expiry.due()
     }
-    if (clientId !== undefined && clientId === refresher.asking) {
+    if (await partOfRefresh(clientId)) {
       const flight = refresher.inFlight
       if (flight) await Promise.race([flight, pause(OWN_REFRESH_WAIT_MS)])
-      if (clientId === refresher.asking && refresher.inFlight) {
-        if (DEV) console.warn(`sw-bearer: a request from the tab running getAccessToken waited ${OWN_REFRESH_WAIT_MS} ms for that refresh and goes without a token; if it is your SDK's, list it in authRoutes`)
+      if (refresher.inFlight) {
+        if (DEV) console.warn(`sw-bearer: a request that may be part of a refresh waited ${OWN_REFRESH_WAIT_MS} ms for it and goes without a token; if it is your SDK's, list it in authRoutes`)
         return true
       }
       return false
     }
     // A refresh under way will replace the token: wait for it rather than earn a 401.
     if (refresher.inFlight) await refresher.inFlight
+    // Storage was lost (cleared site data, an evicted or failing IndexedDB) and the worker
+    // restarted: no token, but the tabs may hold a session. Ask the SDK, as a tab starting would.
+    if (state.token === null && !state.known) await refresher.run({ clientId, reason: 'startup', forceRefresh: false })
     if (expiry.due()) await expiry.check(clientId)
     return false
   }
@@ -78,6 +95,7 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     // Bodies are streams: keep an unread copy so the retry sends the same bytes.
     const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
     const logouts = state.logouts
+    const held = state.token
     const first = await send(sentHeader === null ? request : withToken(request, sentHeader))
     if (!refusedByApi(first)) {
       if (!bare) refresher.accepted()
@@ -85,8 +103,9 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     }
 
     if (bare) {
-      // It went without a token while its tab refreshed: retry with what that refresh brings.
+      // It went without a token during a refresh: retry with what that refresh brings, if anything.
       if (refresher.inFlight) await refresher.inFlight
+      if (state.token === held) return first
     } else if (state.token === sentToken) {
       // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
       await refresher.run({ clientId, reason: 'unauthorized' })

@@ -1,4 +1,5 @@
 /// <reference lib="webworker" />
+import type { WireError } from '../common/errors.js'
 import { workerMessage, type SessionState } from '../common/protocol.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -17,4 +18,10 @@ export async function broadcastState(state: SessionState): Promise<void> {
   const windows = await scopeWindows()
   const message = workerMessage('state', { state })
   for (const client of windows) client.postMessage(message)
+}
+
+/** Tells every tab in scope of a failure no tab could see for itself; each fires it as `error`. */
+export async function broadcastError(error: WireError): Promise<void> {
+  const message = workerMessage('error', { error })
+  for (const client of await scopeWindows()) client.postMessage(message)
 }

@@ -3,7 +3,7 @@ import { Route, Router } from 'workbox-routing'
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
 import { isAuthUrl, parseAuthRoutes } from './authTraffic.js'
 import { authorizedFetch } from './authorizedFetch.js'
-import { broadcastState } from './broadcast.js'
+import { broadcastError, broadcastState } from './broadcast.js'
 import { ExpiryGuard } from './ExpiryGuard.js'
 import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
@@ -29,13 +29,14 @@ export interface TokenInjectionOptions {
    */
   routeOthersToNetwork?: boolean
   /**
-   * Absolute URLs on listed origins that are the auth SDK's own traffic (a token route of
-   * your backend, a session endpoint): never given a token, never held for a refresh. A
-   * URL ending in `/` covers everything under it. Standard OAuth token and revocation
+   * URLs on listed origins that are the auth SDK's own traffic (a token route of your
+   * backend, a session endpoint): never given a token, never held for a refresh. Absolute,
+   * or relative to the worker script; a path ending in `/` covers everything under it. An
+   * entry that is not on a listed origin, or names a whole origin, is `invalid-options`. Standard OAuth token and revocation
    * requests (RFC 6749 §3.2, RFC 7009) and `/.well-known/` URIs are recognised without it.
    * @example ['https://app.example.com/api/auth/token', 'https://app.example.com/oauth/']
    */
-  authRoutes?: readonly string[]
+  authRoutes?: readonly string[] | null
 }
 
 // Every method workbox-routing can route; it routes only GET unless told.
@@ -53,11 +54,14 @@ const ROUTED: ReadonlySet<string> = new Set(METHODS)
  */
 export function installTokenInjection(options: TokenInjectionOptions): void {
   const origins = parseOrigins(options.apiOrigins)
-  const authRoutes = parseAuthRoutes(options.authRoutes)
+  const authRoutes = parseAuthRoutes(options.authRoutes, origins, self.location.href)
   const refreshTimeoutMs = positive(options.refreshTimeoutMs ?? 10_000, 'refreshTimeoutMs')
   const leewaySeconds = positive(options.refreshLeewaySeconds ?? 30, 'refreshLeewaySeconds')
 
-  const state = new TokenState((next) => void broadcastState(next))
+  const state = new TokenState(
+    (next) => void broadcastState(next),
+    () => void broadcastError({ code: 'storage-failed', message: DEV ? 'IndexedDB refused the session; a restarted worker will ask getAccessToken again' : 'storage failed' }),
+  )
   const refresher = new Refresher(state, { timeoutMs: refreshTimeoutMs })
   const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
   const send = authorizedFetch({ origins, state, refresher, expiry })

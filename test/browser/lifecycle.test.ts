@@ -42,3 +42,66 @@ describe('the back/forward cache', () => {
     expect((await call(a!, `${lab.apiOrigin}/auth?id=restored`)).status).toBe(200)
   })
 })
+
+describe('lost storage', () => {
+  /** What DevTools' "Clear storage", the user clearing site data or Clear-Site-Data do, through CDP. */
+  async function clearSiteData(page: Page, storageTypes: string): Promise<void> {
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Storage.clearDataForOrigin', { origin: lab.pageOrigin, storageTypes })
+    await cdp.detach()
+  }
+  const hasToken = (page: Page): Promise<boolean> => page.evaluate(() => (window as any).session.hasToken)
+  const calls = async (pages: Page[]) => (await Promise.all(pages.map((p) => p.evaluate(() => (window as any).providerCalls)))).reduce((a, b) => a + b, 0)
+
+  it('IndexedDB cleared, then the worker restarts: the next request gets a token through the single flight, every tab stays signed in', async () => {
+    const tabs = await lab.signedInTabs(2)
+    await clearSiteData(tabs[0]!, 'indexeddb')
+    await lab.stopWorkers(tabs[0]!)
+    const before = await calls(tabs)
+    const results = await Promise.all(tabs.map((tab, i) => call(tab, `${lab.apiOrigin}/auth?id=after-clear-${i}`)))
+    expect(results.map((r) => r.status)).toEqual([200, 200])
+    expect((await calls(tabs)) - before).toBe(1)
+    for (const tab of tabs) expect(await hasToken(tab)).toBe(true)
+    expect(lab.api.sends('after-clear-0')).toHaveLength(1) // asked before sending: no 401 first
+  })
+
+  it('IndexedDB cleared, the worker restarts, and the SDK says nobody is signed in: every tab signs out', async () => {
+    const tabs = await lab.signedInTabs(2)
+    await clearSiteData(tabs[0]!, 'indexeddb')
+    await lab.stopWorkers(tabs[0]!)
+    lab.issuer.mode = 'null'
+    expect((await call(tabs[0]!, `${lab.apiOrigin}/auth?id=signed-out`)).status).toBe(401)
+    for (const tab of tabs) {
+      await expect.poll(() => events(tab, 'logout')).toHaveLength(1)
+      expect(await hasToken(tab)).toBe(false)
+    }
+  })
+
+  it('site data cleared with the worker itself: setToken registers again instead of failing, and the token is sent', async () => {
+    const [page] = await lab.signedInTabs(1)
+    await clearSiteData(page!, 'all')
+    const token = await lab.issuer.mint()
+    expect(await page!.evaluate((t) => (window as any).swError((window as any).session.setToken(t)), token)).toBeNull()
+    expect(await lab.authorizationSeen(page!, 'after-reregister')).toBe(`Bearer ${token}`)
+  })
+
+  it('a write IndexedDB refuses is an error event (storage-failed), and the token is still used', async () => {
+    const [page] = await lab.signedInTabs(1)
+    // Another version of the database without its stores: the worker's next write fails.
+    await page!.evaluate(async () => {
+      const name = `sw-bearer ${(await navigator.serviceWorker.getRegistration())!.scope}`
+      await new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open(name, 99)
+        open.onupgradeneeded = () => {
+          for (const store of [...open.result.objectStoreNames]) open.result.deleteObjectStore(store)
+        }
+        open.onsuccess = () => (open.result.close(), resolve())
+        open.onerror = () => reject(open.error)
+      })
+    })
+    const token = await lab.issuer.mint()
+    await page!.evaluate((t) => (window as any).session.setToken(t), token)
+    await expect.poll(() => events(page!, 'error')).toEqual([{ type: 'error', code: 'storage-failed', claims: undefined }])
+    expect(await lab.authorizationSeen(page!, 'in-memory')).toBe(`Bearer ${token}`)
+  })
+})

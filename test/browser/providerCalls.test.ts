@@ -111,7 +111,7 @@ describe("the SDK's own token traffic on a listed origin", () => {
    * One tab holding an expired JWT (the morning after) reloads: its startup refresh must
    * ask this very tab, whose SDK then calls a listed origin for the token.
    */
-  async function reloadWithExpiredToken(route: { url: string; form: boolean }) {
+  async function reloadWithExpiredToken(route: { url: string; form: boolean; worker?: boolean }) {
     lab.issuer.mode = 'expired'
     const [page] = await lab.signedInTabs(1)
     lab.issuer.mode = 'ok'
@@ -161,6 +161,24 @@ describe("the SDK's own token traffic on a listed origin", () => {
     expect(lab.api.hits.filter((h) => h.path === '/token').map((h) => h.authorization)).toEqual([undefined])
     expect(await lab.authorizationSeen(page, 'after')).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
     expect(ms).toBeLessThan(lab.swOptions.refreshTimeoutMs!)
+  })
+})
+
+describe("the SDK's token call from a Web Worker of its own", () => {
+  it('an unrecognised route is delayed about a second, never the whole refresh timeout, and never carries the refused token', async () => {
+    lab.api.issue = (force) => lab.issuer.answer(force)
+    const [page] = await lab.signedInTabs(1)
+    await page!.evaluate((url) => ((window as any).tokenRoute = { url, form: false, worker: true }), `${lab.apiOrigin}/token`)
+    const refused = lab.issuer.issued.at(-1)
+    lab.issuer.revokeAll()
+    const started = Date.now()
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=worker-route`)).status).toBe(200)
+    const ms = Date.now() - started
+    console.log(`401 → refresh with the token call from a Web Worker, unrecognised JSON route: ${ms} ms`)
+    expect(lab.api.hits.filter((h) => h.path === '/token').map((h) => h.authorization)).toEqual([undefined])
+    expect(lab.api.hits.some((h) => h.path === '/token' && h.authorization === `Bearer ${refused}`)).toBe(false)
+    expect(ms).toBeLessThan(lab.swOptions.refreshTimeoutMs!) // not after a timeout
+    expect(await events(page!, 'error')).toEqual([])
   })
 })
 

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { isAuthUrl, isTokenEndpointRequest, parseAuthRoutes } from '../../sw/authTraffic.js'
 
+const LISTED: ReadonlySet<string> = new Set(['https://api.example.com', 'https://app.example.com'])
+const WORKER = 'https://app.example.com/sw.js'
+
 const form = (body: string, contentType = 'application/x-www-form-urlencoded;charset=UTF-8') =>
   new Request('https://api.example.com/oauth/token', { method: 'POST', headers: { 'Content-Type': contentType }, body })
 
 describe('the SDK traffic the worker leaves alone', () => {
   it('matches authRoutes by exact origin, and by path exactly or as a subtree when it ends in /', () => {
-    const routes = parseAuthRoutes(['https://api.example.com/auth/token', 'https://app.example.com/oauth/'])
+    const routes = parseAuthRoutes(['https://api.example.com/auth/token', 'https://app.example.com/oauth/'], LISTED, WORKER)
     const hit = (url: string) => isAuthUrl(new URL(url), routes)
     expect(hit('https://api.example.com/auth/token')).toBe(true)
     expect(hit('https://api.example.com/auth/token?x=1')).toBe(true)
@@ -24,11 +27,26 @@ describe('the SDK traffic the worker leaves alone', () => {
     expect(isAuthUrl(new URL('https://api.example.com/well-known/x'), [])).toBe(false)
   })
 
-  it('refuses authRoutes that are not absolute http(s) URLs without query, fragment or userinfo', () => {
-    for (const bad of [['/relative'], ['ftp://x.test/'], ['https://x.test/a?b'], ['https://x.test/#a'], ['https://u:p@x.test/'], [42], 'https://x.test/']) {
-      expect(() => parseAuthRoutes(bad as never)).toThrow(expect.objectContaining({ code: 'invalid-options' }))
+  it('takes a route relative to the worker script, as a same-origin app writes it', () => {
+    expect(parseAuthRoutes(['/api/auth/token'], LISTED, WORKER)).toEqual([{ origin: 'https://app.example.com', path: '/api/auth/token' }])
+    expect(parseAuthRoutes(undefined, LISTED, WORKER)).toEqual([])
+    expect(parseAuthRoutes(null, LISTED, WORKER)).toEqual([])
+  })
+
+  it('refuses routes off the listed origins, whole origins, query, fragment, userinfo and non-lists', () => {
+    for (const bad of [
+      ['https://api.example.com'], // would take the whole API out of injection
+      ['https://api.example.com/'],
+      ['https://unlisted.example.com/token'],
+      ['ftp://api.example.com/token'],
+      ['https://api.example.com/a?b'],
+      ['https://api.example.com/#a'],
+      ['https://u:p@api.example.com/token'],
+      [42],
+      'https://api.example.com/token',
+    ]) {
+      expect(() => parseAuthRoutes(bad as never, LISTED, WORKER), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'invalid-options' }))
     }
-    expect(parseAuthRoutes(undefined)).toEqual([])
   })
 
   it('recognises OAuth token requests (RFC 6749) and revocations (RFC 7009) by their form body, and nothing else', async () => {

@@ -7,7 +7,7 @@ import { BUILD_DIR } from './bundle.js'
 import { serve, type Served } from './httpServer.js'
 import { Issuer } from './issuer.js'
 import { call } from './page.js'
-import { APP_JS, PAGE_HTML } from './pageApp.js'
+import { APP_JS, PAGE_HTML, TOKEN_WORKER_JS } from './pageApp.js'
 
 export interface SwOptions {
   apiOrigins: string[]
@@ -66,6 +66,7 @@ export class Lab {
       const js = { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }
       if (path === '/') return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
       if (path === '/app.js') return void res.writeHead(200, js).end(APP_JS)
+      if (path === '/token-worker.js') return void res.writeHead(200, js).end(TOKEN_WORKER_JS)
       if (built.has(path)) return void res.writeHead(200, js).end(built.get(path))
       // Another app's worker on the same origin, under its own scope, for the API named in its URL.
       if (/^\/[a-z]+\/sw\.js$/.test(path)) {

@@ -13,13 +13,24 @@ window.providerCalls = 0
 window.contexts = []
 // Where the SDK gets its token: a GET on the page origin by default; form: true makes it an
 // OAuth token request (RFC 6749 §6), as real SDKs send to their token endpoint.
-window.tokenRoute = { url: '/token', form: false }
+window.tokenRoute = { url: '/token', form: false, worker: false }
 async function getAccessToken(context) {
   window.providerCalls++
   window.contexts.push(context)
   // Like an SDK's ordinary getter: its cache unless told to force (a getter from before the context existed never was)
   const force = context?.forceRefresh ? '1' : '0'
-  const { url, form } = window.tokenRoute
+  const { url, form, worker } = window.tokenRoute
+  // worker: the SDK makes its token call from a Web Worker of its own, as auth0-spa-js does.
+  if (worker) {
+    const body = await new Promise((resolve, reject) => {
+      const w = new Worker('/token-worker.js')
+      w.onmessage = (event) => (w.terminate(), resolve(event.data))
+      w.onerror = (event) => (w.terminate(), reject(new Error(event.message)))
+      w.postMessage(url + '?force=' + force)
+    })
+    if (!body.ok) throw new Error('provider answered ' + body.status)
+    return body.token
+  }
   const response = form
     ? await fetch(url, { method: 'POST', cache: 'no-store', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'rt', force }) })
     : await fetch(url + '?force=' + force, { cache: 'no-store' })
@@ -56,5 +67,18 @@ window.xhr = (url, method = 'GET', body = null) => new Promise((resolve) => {
 })
 window.swError = async (promise) => {
   try { await promise; return null } catch (error) { return { name: error.name, code: error.code, message: error.message } }
+}
+`
+
+/** The SDK's Web Worker: one token call, a JSON POST, as SDKs that keep refresh tokens off the page make. */
+export const TOKEN_WORKER_JS = `
+onmessage = async (event) => {
+  try {
+    const response = await fetch(event.data, { method: 'POST', cache: 'no-store', headers: { 'Content-Type': 'application/json' }, body: '{"grant":"refresh"}' })
+    const body = await response.json()
+    postMessage({ ok: response.ok, status: response.status, token: body.token })
+  } catch (error) {
+    postMessage({ ok: false, status: 0 })
+  }
 }
 `
