@@ -37,6 +37,11 @@ export interface RefresherDeps {
   windows?: () => Promise<readonly WindowClient[]>
   /** Tells one tab about an error only the worker can see. */
   tell?: (client: Client, error: WireError) => void
+  /**
+   * Runs a flight while no other version of this worker runs one (a deploy overlaps two),
+   * with what that one stored already read back.
+   */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<T>
   backoff?: Backoff
 }
 
@@ -68,6 +73,7 @@ export class Refresher {
   #ask: NonNullable<RefresherDeps['ask']>
   #windows: NonNullable<RefresherDeps['windows']>
   #tell: NonNullable<RefresherDeps['tell']>
+  #exclusive: NonNullable<RefresherDeps['exclusive']>
 
   constructor(state: TokenState, deps: RefresherDeps) {
     this.#state = state
@@ -75,6 +81,7 @@ export class Refresher {
     this.#ask = deps.ask ?? askClient
     this.#windows = deps.windows ?? scopeWindows
     this.#tell = deps.tell ?? ((client, error) => client.postMessage(workerMessage('error', { error })))
+    this.#exclusive = deps.exclusive ?? ((fn) => fn())
     this.backoff = deps.backoff ?? new Backoff()
   }
 
@@ -142,6 +149,15 @@ export class Refresher {
   async #fly(clientId: string | undefined, context: AskContext): Promise<RefreshOutcome> {
     const generation = this.#state.generation
     const refused = this.#state.token
+    return this.#exclusive(async () => {
+      if (this.#state.generation !== generation) return 'discarded'
+      // Another version of this worker refreshed, or logged out, while we waited for it.
+      if (this.#state.token !== refused) return this.#state.token === null ? 'logged-out' : 'refreshed'
+      return this.#askAndApply(clientId, context, generation, refused)
+    })
+  }
+
+  async #askAndApply(clientId: string | undefined, context: AskContext, generation: number, refused: string | null): Promise<RefreshOutcome> {
     const { answer, client } = await this.#askTabs(clientId, context)
     if (this.#state.generation !== generation) return 'discarded'
     if (answer.kind === 'token' && answer.token === null) {

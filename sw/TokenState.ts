@@ -36,6 +36,7 @@ export class TokenState {
    */
   known = false
   #loading: Promise<void> | undefined
+  #resyncing: Promise<void> | undefined
   #onChange: (state: SessionState) => void
   #onWriteError: (error: unknown) => void
 
@@ -56,9 +57,12 @@ export class TokenState {
    * Takes what another instance wrote since we loaded: during an update the old and
    * the new worker overlap, and a page may still hand its token to the old one.
    */
-  async resync(): Promise<void> {
-    await this.load()
-    await this.#adoptStored()
+  resync(): Promise<void> {
+    // One read serves every caller that asks meanwhile (a storm of 401s, say).
+    this.#resyncing ??= this.load()
+      .then(() => this.#adoptStored())
+      .finally(() => (this.#resyncing = undefined))
+    return this.#resyncing
   }
 
   /**

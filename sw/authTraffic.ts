@@ -14,9 +14,6 @@ export interface AuthRoute {
   path: string
 }
 
-const invalid = (entry: unknown, why: string) =>
-  new SwBearerError('invalid-options', DEV ? `installTokenInjection: authRoutes entry "${String(entry)}" ${why}` : 'invalid authRoutes')
-
 /**
  * Parses `authRoutes` once, at install time. Entries are URLs, absolute or relative to the
  * worker script (`/api/auth/token`), on a listed origin, with a path: a bare origin would
@@ -24,18 +21,19 @@ const invalid = (entry: unknown, why: string) =>
  */
 export function parseAuthRoutes(list: readonly string[] | null | undefined, origins: ReadonlySet<string>, base: string): readonly AuthRoute[] {
   if (list === undefined || list === null) return []
-  if (!Array.isArray(list)) throw invalid(list, 'is not a list')
-  return list.map((entry: unknown) => {
-    if (typeof entry !== 'string' || /[?#]/.test(entry)) throw invalid(entry, 'is not a URL without query or fragment')
-    let url: URL
+  return (Array.isArray(list) ? list : [list]).map((entry: unknown) => {
+    let url: URL | undefined
     try {
-      url = new URL(entry, base)
-    } catch {
-      throw invalid(entry, 'is not a URL')
+      if (typeof entry === 'string' && !/[?#]/.test(entry) && Array.isArray(list)) url = new URL(entry, base)
+    } catch {}
+    if (!url || url.username || url.password || !origins.has(url.origin) || url.pathname === '/') {
+      throw new SwBearerError(
+        'invalid-options',
+        DEV
+          ? `installTokenInjection: authRoutes entry "${String(entry)}" must be a URL with a path on a listed API origin (absolute, or relative to the worker script), without query, fragment or userinfo`
+          : 'invalid authRoutes',
+      )
     }
-    if (url.username || url.password) throw invalid(entry, 'has userinfo')
-    if (!origins.has(url.origin)) throw invalid(entry, 'is not on a listed API origin')
-    if (url.pathname === '/') throw invalid(entry, 'names a whole origin: leave that origin out of apiOrigins instead')
     return { origin: url.origin, path: url.pathname }
   })
 }

@@ -9,6 +9,7 @@ import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
 import { handleMessage } from './handleMessage.js'
 import { parseOrigins } from './origins.js'
+import { exclusive, listenToPeers } from './peers.js'
 import { Refresher } from './Refresher.js'
 import { routeOthersToNetwork } from './staticRoutes.js'
 import { TokenState } from './TokenState.js'
@@ -58,11 +59,15 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
   const refreshTimeoutMs = positive(options.refreshTimeoutMs ?? 10_000, 'refreshTimeoutMs')
   const leewaySeconds = positive(options.refreshLeewaySeconds ?? 30, 'refreshLeewaySeconds')
 
-  const state = new TokenState(
-    (next) => void broadcastState(next),
+  const tellPeers = listenToPeers(() => void state.resync())
+  const state: TokenState = new TokenState(
+    (next) => {
+      void broadcastState(next)
+      tellPeers()
+    },
     () => void broadcastError({ code: 'storage-failed', message: DEV ? 'IndexedDB refused the session; a restarted worker will ask getAccessToken again' : 'storage failed' }),
   )
-  const refresher = new Refresher(state, { timeoutMs: refreshTimeoutMs })
+  const refresher = new Refresher(state, { timeoutMs: refreshTimeoutMs, exclusive: (fly) => exclusive(() => state.resync().then(fly)) })
   const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
   const send = authorizedFetch({ origins, state, refresher, expiry })
   // Start reading IndexedDB now, so the first request after a restart rarely waits.

@@ -105,3 +105,60 @@ describe('lost storage', () => {
     expect(await lab.authorizationSeen(page!, 'in-memory')).toBe(`Bearer ${token}`)
   })
 })
+
+describe('a deploy during a refresh', () => {
+  /** Ships a new worker script and waits until it controls `page`. */
+  async function deploy(page: Page): Promise<void> {
+    lab.swVersion++
+    await page.evaluate(async () => {
+      const registration = (await navigator.serviceWorker.getRegistration())!
+      const changed = new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }))
+      await registration.update()
+      await changed
+    })
+  }
+
+  it('one revocation costs one provider call across the deploy, and the new worker sends the newest token', async () => {
+    lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 20_000 }
+    const tabs = await lab.signedInTabs(2)
+    lab.issuer.revokeAll()
+    lab.issuer.delayMs = 4000 // the old worker's refresh, run by tab 0, is still under way after the deploy
+    const calls = lab.issuer.calls
+    const before = call(tabs[0]!, `${lab.apiOrigin}/auth?id=before-deploy`)
+    await lab.issuer.whenCalled(calls + 1)
+    await deploy(tabs[1]!)
+    // Tab 1's 401 reaches the new worker, which would ask tab 1, whose SDK is not busy.
+    const during = await call(tabs[1]!, `${lab.apiOrigin}/auth?id=during`)
+    expect((await before).status).toBe(200)
+    expect(during.status).toBe(200)
+    expect(lab.issuer.calls - calls).toBe(1)
+    const newest = lab.issuer.issued.at(-1)
+    for (const [i, tab] of tabs.entries()) expect(await lab.authorizationSeen(tab, `after-${i}`)).toBe(`Bearer ${newest}`)
+  })
+
+  it("a new worker in control while the old one finishes a refresh sends the old one's new token at once", async () => {
+    lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 20_000 }
+    const tabs = await lab.signedInTabs(2)
+    lab.issuer.revokeAll()
+    lab.issuer.delayMs = 3000
+    const calls = lab.issuer.calls
+    const before = call(tabs[0]!, `${lab.apiOrigin}/auth?id=before-deploy`)
+    await lab.issuer.whenCalled(calls + 1)
+    await deploy(tabs[1]!)
+    expect((await before).status).toBe(200) // the old worker stored the new token
+    const newest = lab.issuer.issued.at(-1)
+    await expect.poll(async () => (await lab.authorizationSeen(tabs[1]!, `new-worker-${Date.now()}`)) === `Bearer ${newest}`).toBe(true)
+    expect(lab.api.hits.filter((h) => h.authorization !== undefined && h.authorization !== `Bearer ${newest}` && h.id?.startsWith('new-worker'))).toEqual([])
+    expect(lab.issuer.calls - calls).toBe(1)
+  })
+
+  it('a worker deployed after a refresh finished never sends the token that refresh replaced', async () => {
+    const [page] = await lab.signedInTabs(1)
+    lab.issuer.revokeAll()
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=refreshed`)).status).toBe(200)
+    const calls = lab.issuer.calls
+    await deploy(page!)
+    expect(await lab.authorizationSeen(page!, 'new-version')).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
+    expect(lab.issuer.calls).toBe(calls)
+  })
+})

@@ -3,17 +3,17 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { WireError } from '../../common/errors.js'
 import type { Answer, AskContext } from '../../sw/askClient.js'
 import { Backoff } from '../../sw/Backoff.js'
-import { Refresher } from '../../sw/Refresher.js'
+import { Refresher, type RefresherDeps } from '../../sw/Refresher.js'
 import { TokenState } from '../../sw/TokenState.js'
 
 type Ask = (client: Client, context: AskContext, timeoutMs: number) => Promise<Answer>
 type Tell = (client: Client, error: WireError) => void
 const tab = (id: string, extra: Partial<WindowClient> = {}) => ({ id, focused: false, visibilityState: 'visible', ...extra }) as WindowClient
 
-async function setup(ask: Ask, windows = [tab('a')], tell: Tell = () => {}) {
+async function setup(ask: Ask, windows = [tab('a')], tell: Tell = () => {}, exclusive?: RefresherDeps['exclusive']) {
   const state = new TokenState(() => {})
   await state.set('old-token', 'set', true)
-  const refresher = new Refresher(state, { timeoutMs: 1000, ask: ask as never, windows: async () => windows, tell })
+  const refresher = new Refresher(state, { timeoutMs: 1000, ask: ask as never, windows: async () => windows, tell, ...(exclusive ? { exclusive } : {}) })
   return { state, refresher }
 }
 
@@ -212,6 +212,19 @@ describe('Refresher after a 401', () => {
     expect(await Promise.all([startup, unauthorized])).toEqual(['refreshed', 'refreshed'])
     expect(ask.mock.calls.map((call) => call[1].forceRefresh)).toEqual([false, true])
     expect(state.token).toBe('new-1')
+  })
+
+  it('calls nobody when another version of the worker refreshed while this one waited for it (a deploy)', async () => {
+    const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'mine' }))
+    let state: TokenState | undefined
+    const { state: s, refresher } = await setup(ask, [tab('a')], () => {}, async (fly) => {
+      await state!.set('stored-by-the-other-version', 'refresh', false) // what resync reads back
+      return fly()
+    })
+    state = s
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('refreshed')
+    expect(ask).not.toHaveBeenCalled()
+    expect(s.token).toBe('stored-by-the-other-version')
   })
 
   it('joins a forced flight from startup: tabs restored together make one call', async () => {

@@ -10,8 +10,9 @@ import { bundleEntries, CONSUMER_ENTRIES } from '../../bench/lib/bundles.js'
 // Budgets in gzip bytes. Sizes are deterministic, unlike times, so they are asserted
 // here; the bench reports them beside its timings. Issue 5 set 6 KB for the worker;
 // issue 10 raised it to 7 KB for startup through the single flight, recognising the
-// SDK's own token traffic and judging expiry on the issuer's clock (6.8 KB then).
-const SW_BUDGET = 7 * 1024
+// SDK's own token traffic and judging expiry on the issuer's clock (6.8 KB then); issue 11
+// to 7.5 KB for every method, lost storage, and one flight across a deploy (7.05 KB then).
+const SW_BUDGET = 7.5 * 1024
 const PAGE_BUDGET = 3 * 1024
 
 let dir: string

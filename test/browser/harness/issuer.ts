@@ -38,6 +38,11 @@ export class Issuer {
     this.valid.clear()
   }
 
+  /** Resolves once the provider has been called `count` times in all. */
+  async whenCalled(count: number): Promise<void> {
+    while (this.calls < count) await new Promise((r) => setTimeout(r, 20))
+  }
+
   releaseHanging(): void {
     for (const release of this.#hanging.splice(0)) release()
   }
