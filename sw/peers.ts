@@ -21,9 +21,18 @@ export function listenToPeers(onNews: () => void): () => void {
 /**
  * Runs `fn` while no other version of this worker runs its own: the single flight, across
  * a deploy. Web Locks (in service workers of every engine tested here); without them, at once.
+ * The wait is bounded: a lock held for good (a page script of this origin may take it too)
+ * must not hold requests for good, so after `waitMs` the flight runs anyway.
  */
-export function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+export function exclusive<T>(fn: () => Promise<T>, waitMs: number): Promise<T> {
   const locks = (self.navigator as WorkerNavigator & { locks?: LockManager }).locks
   if (typeof locks?.request !== 'function') return fn()
-  return locks.request(`sw-bearer refresh ${self.registration.scope}`, fn) as Promise<T>
+  let granted = false
+  const run = () => ((granted = true), fn())
+  return (locks.request(`sw-bearer refresh ${self.registration.scope}`, { signal: AbortSignal.timeout(waitMs) }, run) as Promise<T>).catch(
+    (error: unknown) => {
+      if (granted) throw error
+      return fn()
+    },
+  )
 }

@@ -152,6 +152,17 @@ describe('a deploy during a refresh', () => {
     expect(lab.issuer.calls - calls).toBe(1)
   })
 
+  it('a refresh lock held for good (a page script of the origin took it) delays a refresh, never holds it', async () => {
+    lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 1000 }
+    const [page] = await lab.signedInTabs(1)
+    await page!.evaluate(async () => {
+      const scope = (await navigator.serviceWorker.getRegistration())!.scope
+      void navigator.locks.request(`sw-bearer refresh ${scope}`, () => new Promise(() => {}))
+    })
+    lab.issuer.revokeAll()
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=lock-held`)).status).toBe(200)
+  })
+
   it('a worker deployed after a refresh finished never sends the token that refresh replaced', async () => {
     const [page] = await lab.signedInTabs(1)
     lab.issuer.revokeAll()
