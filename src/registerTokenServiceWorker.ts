@@ -91,6 +91,13 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
 
   // The answer carries the worker's state: a tab restored from the back/forward cache missed
   // every broadcast while frozen (a logout, a new user), and catches up here, events and all.
+  // Site data cleared with the worker (Clear-Site-Data: "storage", DevTools): this page is no
+  // longer controlled, so its requests would go out without a token while it says signed in.
+  // Register again, and get the token through the new worker's startup flight.
+  container.addEventListener('controllerchange', () => {
+    if (live(container.controller)) return
+    void session.post(pageMessage('start', {})).then((reply) => session.applyState(reply.state), (error) => session.reportError(error))
+  })
   onRefreshMoments(() => void session.post(pageMessage('ensure-fresh', {})).then((reply) => session.applyState(reply.state), () => {}))
   session.ready()
   return session

@@ -42,6 +42,8 @@ export interface RefresherDeps {
    * with what that one stored already read back.
    */
   exclusive?: <T>(fn: () => Promise<T>) => Promise<T>
+  /** Reads back what another version of this worker stored, before a provider's answer is applied. */
+  reread?: () => Promise<void>
   backoff?: Backoff
 }
 
@@ -74,6 +76,7 @@ export class Refresher {
   #windows: NonNullable<RefresherDeps['windows']>
   #tell: NonNullable<RefresherDeps['tell']>
   #exclusive: NonNullable<RefresherDeps['exclusive']>
+  #reread: NonNullable<RefresherDeps['reread']>
 
   constructor(state: TokenState, deps: RefresherDeps) {
     this.#state = state
@@ -82,6 +85,7 @@ export class Refresher {
     this.#windows = deps.windows ?? scopeWindows
     this.#tell = deps.tell ?? ((client, error) => client.postMessage(workerMessage('error', { error })))
     this.#exclusive = deps.exclusive ?? ((fn) => fn())
+    this.#reread = deps.reread ?? (async () => {})
     this.backoff = deps.backoff ?? new Backoff()
   }
 
@@ -159,6 +163,7 @@ export class Refresher {
 
   async #askAndApply(clientId: string | undefined, context: AskContext, generation: number, refused: string | null): Promise<RefreshOutcome> {
     const { answer, client } = await this.#askTabs(clientId, context)
+    await this.#reread()
     if (this.#state.generation !== generation) return 'discarded'
     if (answer.kind === 'token' && answer.token === null) {
       this.backoff.succeed()

@@ -4,7 +4,11 @@ import { isBearerToken } from '../common/bearerToken.js'
 import { readClaims } from './claims.js'
 import { readToken, writeToken } from './tokenStore.js'
 
-const LOAD_TIMEOUT_MS = 5000
+// IndexedDB waits without end behind a blocked upgrade (another connection that ignores
+// versionchange): every read and write is bounded, and a late one counts as failed.
+const STORAGE_TIMEOUT_MS = 5000
+// A read-back of what another version stored is only a chance to skip a provider call.
+const RESYNC_TIMEOUT_MS = 1000
 const timeout = (ms: number) => new Promise<never>((_, reject) => setTimeout(reject, ms))
 
 /**
@@ -47,7 +51,7 @@ export class TokenState {
 
   /** Reads IndexedDB once per worker lifetime. */
   load(): Promise<void> {
-    this.#loading ??= this.#adoptStored().then(() => {
+    this.#loading ??= this.#adoptStored(STORAGE_TIMEOUT_MS).then(() => {
       this.loaded = true
     })
     return this.#loading
@@ -60,7 +64,7 @@ export class TokenState {
   resync(): Promise<void> {
     // One read serves every caller that asks meanwhile (a storm of 401s, say).
     this.#resyncing ??= this.load()
-      .then(() => this.#adoptStored())
+      .then(() => this.#adoptStored(RESYNC_TIMEOUT_MS))
       .finally(() => (this.#resyncing = undefined))
     return this.#resyncing
   }
@@ -69,10 +73,13 @@ export class TokenState {
    * Holds the stored token if it is newer than memory. Bounded, and a broken database
    * counts as an empty one: requests must not wait on IndexedDB (a blocked upgrade, say).
    */
-  async #adoptStored(): Promise<void> {
-    const { token, stamp } = await Promise.race([readToken(), timeout(LOAD_TIMEOUT_MS)]).catch(() => ({ token: undefined, stamp: 0 }))
+  async #adoptStored(boundMs: number): Promise<void> {
+    const { token, stamp } = await Promise.race([readToken(), timeout(boundMs)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
     this.known = true
+    // Another version of this worker stored this (a set, a logout, a refresh of its own):
+    // a refresh this one still has in flight must not overwrite it.
+    if (this.loaded) this.generation++
     this.#stamp = stamp
     // Storage is not the page: anything could have written there. Check it like a set,
     // and tell the tabs, which may think they are signed in, when one fails.
@@ -131,7 +138,7 @@ export class TokenState {
     this.#stamp = Math.max(Date.now(), this.#stamp + 1)
     const state = this.snapshot(cause)
     try {
-      await writeToken(token, state.stamp, this.clockOffset)
+      await Promise.race([writeToken(token, state.stamp, this.clockOffset), timeout(STORAGE_TIMEOUT_MS)])
     } catch (error) {
       // Memory still holds it and the next successful write will persist it; but a worker
       // restarted meanwhile will not have it, so the app hears of it.

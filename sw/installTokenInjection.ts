@@ -67,7 +67,11 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
     },
     () => void broadcastError({ code: 'storage-failed', message: DEV ? 'IndexedDB refused the session; a restarted worker will ask getAccessToken again' : 'storage failed' }),
   )
-  const refresher = new Refresher(state, { timeoutMs: refreshTimeoutMs, exclusive: (fly) => exclusive(() => state.resync().then(fly), 2 * refreshTimeoutMs) })
+  const refresher = new Refresher(state, {
+    timeoutMs: refreshTimeoutMs,
+    exclusive: (fly) => exclusive(() => state.resync().then(fly), 2 * refreshTimeoutMs),
+    reread: () => state.resync(),
+  })
   const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
   const send = authorizedFetch({ origins, state, refresher, expiry })
   // Start reading IndexedDB now, so the first request after a restart rarely waits.

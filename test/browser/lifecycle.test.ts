@@ -85,6 +85,32 @@ describe('lost storage', () => {
     expect(await lab.authorizationSeen(page!, 'after-reregister')).toBe(`Bearer ${token}`)
   })
 
+  it('site data cleared with the worker itself: the next plain fetch carries a token again, with no call from the app', async () => {
+    const tabs = await lab.signedInTabs(2)
+    await clearSiteData(tabs[0]!, 'all')
+    // The pages re-register on losing control; the new worker asks a tab's SDK for the token.
+    await expect.poll(async () => (await call(tabs[0]!, `${lab.apiOrigin}/auth?id=recovered-${Date.now()}`)).status).toBe(200)
+    for (const tab of tabs) {
+      expect(await hasToken(tab)).toBe(true)
+      expect(await tab.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true)
+    }
+  })
+
+  it('a stalled IndexedDB (an upgrade another connection blocks) delays a token change by its bound, never holds requests', async () => {
+    const [page] = await lab.signedInTabs(1)
+    // A same-origin connection that ignores versionchange, and an upgrade queued behind it.
+    await page!.evaluate(async () => {
+      const name = `sw-bearer ${(await navigator.serviceWorker.getRegistration())!.scope}`
+      const first = await new Promise<IDBDatabase>((resolve) => (indexedDB.open(name).onsuccess = (e) => resolve((e.target as IDBOpenDBRequest).result)))
+      ;(window as any).held = first
+      indexedDB.open(name, 50)
+    })
+    lab.issuer.revokeAll()
+    expect((await call(page!, `${lab.apiOrigin}/auth?id=stalled`)).status).toBe(200)
+    await expect.poll(() => events(page!, 'error')).toContainEqual({ type: 'error', code: 'storage-failed', claims: undefined })
+    expect((await call(page!, `${lab.apiOrigin}/echo?id=stalled-after`)).status).toBe(200)
+  })
+
   it('a write IndexedDB refuses is an error event (storage-failed), and the token is still used', async () => {
     const [page] = await lab.signedInTabs(1)
     // Another version of the database without its stores: the worker's next write fails.
