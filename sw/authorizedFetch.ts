@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { isTokenEndpointRequest } from './authTraffic.js'
+import { isFormPost, isTokenEndpointRequest } from './authTraffic.js'
 import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import { FetchLimiter } from './FetchLimiter.js'
@@ -86,8 +86,10 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
   return async (request: Request, clientId: string | undefined): Promise<Response> => {
     if (!state.loaded) await state.load()
     // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
-    if (await isTokenEndpointRequest(request)) return send(request)
-    const bare = await settle(request, clientId)
+    if (isFormPost(request) && (await isTokenEndpointRequest(request))) return send(request)
+    // The hot path (no refresh under way or due, nothing lost) awaits nothing more.
+    const calm = !refresher.inFlight && !expiry.due() && (state.token !== null || state.known)
+    const bare = calm ? false : await settle(request, clientId)
     const sentToken = bare ? null : state.token
     const sentHeader = bare ? null : state.header
     if (sentHeader === null && !bare) return send(request) // logged out: the API decides
