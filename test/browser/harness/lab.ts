@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { startApi, type ApiServer } from './apiServer.js'
-import { launchChromium } from './browser.js'
 import { BUILD_DIR } from './bundle.js'
+import { launchEngine, type Context, type Engine, type EngineName, type TabOf } from './engines/index.js'
 import { serve, type Served } from './httpServer.js'
 import { Issuer } from './issuer.js'
 import { call } from './page.js'
@@ -21,18 +21,20 @@ export interface SwOptions {
  * One browser, a page origin (localhost), an API origin and an unlisted origin
  * (127.0.0.1, other ports), and an issuer behind the page's getAccessToken.
  * Each test takes fresh browser contexts, so registrations and storage never leak.
+ * Started with an `engine`, its contexts and tabs are the engine-neutral ones; without,
+ * playwright's Chromium ones, for the files not yet ported to every engine.
  */
-export class Lab {
+export class Lab<C extends Context = BrowserContext> {
   swOptions: SwOptions
   /** Changes the worker script's bytes, so the browser sees a new version. */
   swVersion = 1
   /** The SDK's token requests on the page origin, as the page server saw them. */
   pageTokenRequests: Array<{ authorization: string | undefined }> = []
-  #contexts: BrowserContext[] = []
+  #contexts: C[] = []
 
   private constructor(
     readonly issuer: Issuer,
-    readonly browser: Browser,
+    readonly engine: Engine<C>,
     readonly pageServer: Served,
     readonly api: ApiServer,
     readonly other: ApiServer,
@@ -54,13 +56,15 @@ export class Lab {
     return `http://127.0.0.1:${this.other.port}`
   }
 
-  static async start(options: { bfcache?: boolean } = {}): Promise<Lab> {
+  static async start(options?: { bfcache?: boolean }): Promise<Lab>
+  static async start(options: { bfcache?: boolean; engine: EngineName }): Promise<Lab<Context>>
+  static async start(options: { bfcache?: boolean; engine?: EngineName } = {}): Promise<Lab<any>> {
     const issuer = new Issuer()
     const accepts = (token: string) => issuer.valid.has(token)
-    const [browser, api, other] = await Promise.all([launchChromium(options), startApi(accepts), startApi(accepts)])
+    const [engine, api, other] = await Promise.all([launchEngine(options.engine ?? 'chromium', options), startApi(accepts), startApi(accepts)])
     const built = new Map<string, Buffer>()
     for (const name of await readdir(BUILD_DIR)) built.set(`/${name}`, await readFile(join(BUILD_DIR, name)))
-    let lab: Lab | undefined
+    let lab: Lab<any> | undefined
     const pageServer = await serve(async (req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname
       const js = { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }
@@ -87,7 +91,7 @@ export class Lab {
       }
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('asset')
     })
-    lab = new Lab(issuer, browser, pageServer, api, other)
+    lab = new Lab<any>(issuer, engine, pageServer, api, other)
     return lab
   }
 
@@ -104,57 +108,50 @@ export class Lab {
     this.swVersion = 1
   }
 
-  async context(): Promise<BrowserContext> {
-    const context = await this.browser.newContext()
+  async context(): Promise<C> {
+    const context = await this.engine.newContext()
     this.#contexts.push(context)
     return context
   }
 
   /** A tab on the page origin, its app loaded but not registered. */
-  async tab(context: BrowserContext): Promise<Page> {
+  async tab(context: C): Promise<TabOf<C>> {
     const page = await context.newPage()
-    if (process.env.LAB_DEBUG) {
-      page.on('console', (m) => console.log(`[page] ${m.text()}`))
-      page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`))
-    }
     await page.goto(`${this.pageOrigin}/`)
     await page.waitForFunction(() => 'register' in window)
-    return page
+    return page as TabOf<C>
   }
 
   /** A tab whose session is registered: the next fetch carries the token. */
-  async signedInTab(context: BrowserContext): Promise<Page> {
+  async signedInTab(context: C): Promise<TabOf<C>> {
     const page = await this.tab(context)
     await page.evaluate(() => (window as any).register())
     return page
   }
 
   /** Several signed-in tabs sharing one browser context, hence one worker. */
-  async signedInTabs(count: number): Promise<Page[]> {
+  async signedInTabs(count: number): Promise<Array<TabOf<C>>> {
     const context = await this.context()
-    const tabs: Page[] = []
+    const tabs: Array<TabOf<C>> = []
     for (let i = 0; i < count; i++) tabs.push(await this.signedInTab(context))
     return tabs
   }
 
   /** The Authorization header the API saw on a fresh request from `page`, or null. */
-  async authorizationSeen(page: Page, id: string): Promise<string | null> {
+  async authorizationSeen(page: TabOf<C>, id: string): Promise<string | null> {
     await call(page, `${this.apiOrigin}/echo?id=${id}`)
     return this.api.sends(id)[0]?.authorization ?? null
   }
 
   /** What the browser does to idle workers, on demand: module state is gone, IndexedDB stays. */
-  async stopWorkers(page: Page): Promise<void> {
-    const cdp = await page.context().newCDPSession(page)
-    await cdp.send('ServiceWorker.enable')
-    await cdp.send('ServiceWorker.stopAllWorkers')
-    await cdp.detach()
+  stopWorkers(page: TabOf<C>): Promise<void> {
+    return this.engine.stopWorkers(page)
   }
 
   async close(): Promise<void> {
     await this.reset()
     this.issuer.releaseHanging()
-    await this.browser.close()
+    await this.engine.close()
     await Promise.all([this.pageServer.close(), this.api.close(), this.other.close()])
   }
 }

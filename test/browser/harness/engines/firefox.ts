@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs'
+import puppeteer, { type Browser, type Page } from 'puppeteer-core'
+import { pollUntil, type Context, type Engine, type Tab } from './engine.js'
+
+export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
+
+export function assertFirefox(): void {
+  if (!existsSync(FIREFOX)) {
+    throw new Error(`Firefox not found at ${FIREFOX}: run "sudo apt-get install -y firefox-esr" (or set FIREFOX_PATH)`)
+  }
+}
+
+// Runs in Firefox's parent process with chrome privileges: ends every active service worker.
+const TERMINATE_ALL_WORKERS = `(async () => {
+  const manager = Cc['@mozilla.org/serviceworkers/manager;1'].getService(Ci.nsIServiceWorkerManager)
+  const registrations = manager.getAllRegistrations()
+  const ends = []
+  for (let i = 0; i < registrations.length; i++) {
+    const registration = registrations.queryElementAt(i, Ci.nsIServiceWorkerRegistrationInfo)
+    if (registration.activeWorker) ends.push(registration.activeWorker.terminateWorker())
+  }
+  await Promise.all(ends)
+  return ends.length
+})()`
+
+/** The raw WebDriver BiDi connection puppeteer holds (Firefox allows one BiDi session); not in its types. */
+type Bidi = { send(method: string, params: object): Promise<{ result: any }> }
+
+/** Debian's Firefox ESR, headless, through puppeteer-core over WebDriver BiDi (no geckodriver). */
+export async function firefoxEngine(): Promise<Engine> {
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    // Lets a chrome-scoped BiDi context run privileged script: how a worker is stopped with its page open.
+    args: ['--remote-allow-system-access'],
+    extraPrefsFirefox: {
+      // Every host name is loopback, so *.test lookalike hosts can be tested (Chromium: --host-resolver-rules).
+      'network.dns.forceResolve': '127.0.0.1',
+    },
+  })
+  const bidi = (browser as unknown as { connection: Bidi }).connection
+  return {
+    name: 'firefox',
+    version: `Firefox ${(await browser.version()).replace(/^firefox\//, '')}`,
+    can: { stopWorkersInPlace: true, concurrentTabs: true },
+    newContext: () => newContext(browser),
+    async stopWorkers() {
+      const tree = await bidi.send('browsingContext.getTree', { 'moz:scope': 'chrome' })
+      const target = { context: tree.result.contexts[0].context }
+      const { result } = await bidi.send('script.evaluate', { expression: TERMINATE_ALL_WORKERS, target, awaitPromise: true })
+      if (!(result.result?.value > 0)) throw new Error(`firefox: no service worker to stop (${JSON.stringify(result)})`)
+    },
+    close: () => browser.close(),
+  }
+}
+
+async function newContext(browser: Browser): Promise<Context> {
+  const context = await browser.createBrowserContext()
+  return {
+    newPage: async () => tab(await context.newPage()),
+    addCookies: (cookies) =>
+      context.setCookie(...cookies.map(({ name, value, url }) => ({ name, value, domain: new URL(url).hostname, path: '/' }))),
+    close: () => context.close(),
+  }
+}
+
+function tab(page: Page): Tab {
+  if (process.env.LAB_DEBUG) {
+    page.on('console', (m) => console.log(`[page] ${m.text()}`))
+    page.on('pageerror', (e) => console.log(`[pageerror] ${String(e)}`))
+  }
+  const evaluate = (fn: (arg: unknown) => unknown, arg?: unknown) => page.evaluate(fn, arg)
+  return {
+    evaluate: evaluate as Tab['evaluate'],
+    goto: (url) => page.goto(url),
+    reload: () => page.reload(),
+    goBack: () => page.goBack(),
+    waitForFunction: (fn, arg, options) => pollUntil(() => evaluate(fn as (arg: unknown) => unknown, arg), options?.timeout),
+    close: () => page.close(),
+  }
+}
