@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 export interface Served {
@@ -21,6 +21,11 @@ export async function serve(handler: Handler, host = '127.0.0.1'): Promise<Serve
     })
   })
   server.keepAliveTimeout = 1000
+  return listening(server, host)
+}
+
+/** Starts `server` on a free loopback port; closing it cuts keep-alive sockets. */
+export async function listening(server: Server, host = '127.0.0.1'): Promise<Served> {
   await new Promise<void>((resolve) => server.listen(0, host, resolve))
   return {
     port: (server.address() as AddressInfo).port,

@@ -1,12 +1,12 @@
 import { createServer, request } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listening, type Served } from '../httpServer.js'
 
 /**
  * An HTTP forward proxy that sends every `*.test` host to 127.0.0.1, for an engine with no host
  * resolver rules (WebKitGTK): what Chromium's --host-resolver-rules does. Nothing else goes through
  * it, and a refused upstream connection is a refused one for the page too.
  */
-export async function startLoopbackProxy(): Promise<{ port: number; close(): Promise<void> }> {
+export async function startLoopbackProxy(): Promise<Served> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '', 'http://invalid')
     if (!url.hostname.endsWith('.test')) return void res.writeHead(502).end('only *.test hosts')
@@ -17,13 +17,5 @@ export async function startLoopbackProxy(): Promise<{ port: number; close(): Pro
     upstream.on('error', () => req.socket.destroy())
     req.pipe(upstream)
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
-  }
+  return listening(server)
 }
