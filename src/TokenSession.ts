@@ -101,7 +101,7 @@ export class TokenSession extends EventTarget {
   /** Hands a token to the worker; resolves once it is held in memory and IndexedDB. */
   async setToken(token: string): Promise<void> {
     assertBearerToken(token)
-    this.applyState((await this.post(pageMessage('set-token', { token }))).state)
+    await this.exchange(pageMessage('set-token', { token }))
   }
 
   /**
@@ -109,14 +109,20 @@ export class TokenSession extends EventTarget {
    * under way in any tab is joined, not repeated), and returns the token it got.
    */
   async refresh(): Promise<string | null> {
-    const reply = await this.post(pageMessage('refresh', {}), REFRESH_TIMEOUT_MS)
-    this.applyState(reply.state)
+    const reply = await this.exchange(pageMessage('refresh', {}), REFRESH_TIMEOUT_MS)
     return reply.token ?? null
   }
 
   /** Clears the token everywhere; a refresh that finishes later is discarded. */
   async logout(): Promise<void> {
-    this.applyState((await this.post(pageMessage('logout', {}))).state)
+    await this.exchange(pageMessage('logout', {}))
+  }
+
+  /** @internal Sends to the worker and takes the session state its reply carries. */
+  async exchange(message: PageMessage, timeoutMs?: number): Promise<Reply> {
+    const reply = await this.post(message, timeoutMs)
+    this.applyState(reply.state)
+    return reply
   }
 
   /**

@@ -2,7 +2,7 @@ import { SwBearerError } from '../common/errors.js'
 import { pageMessage } from '../common/protocol.js'
 import { onRefreshMoments } from './refreshTriggers.js'
 import { TokenSession, type GetAccessToken } from './TokenSession.js'
-import { whenActive, whenControlled } from './whenControlled.js'
+import { live, whenActive, whenControlled } from './whenControlled.js'
 
 export interface RegisterOptions {
   /** The service worker script that calls installTokenInjection. */
@@ -61,9 +61,6 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
         : new SwBearerError('registration-failed', `Service worker registration failed: ${String(error)}`, { cause: error })
     }
   }
-  // A worker removed with the site's data (DevTools, Clear-Site-Data) stays the page's
-  // controller, redundant, until the page reloads: it answers nothing.
-  const live = (worker: ServiceWorker | null | undefined) => (worker && worker.state !== 'redundant' ? worker : null)
   const session = new TokenSession(options.getAccessToken, () => live(container.controller) ?? live(registration?.active), connect)
   // Listen before registering: the worker may ask this tab to refresh at any time.
   container.addEventListener('message', session.receive)
@@ -80,12 +77,12 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   try {
     // Through the worker's single flight, like every provider call: tabs restored together
     // make one call, and a worker holding a good token lets the SDK answer from its cache.
-    session.applyState((await session.post(pageMessage('start', {}))).state)
+    await session.exchange(pageMessage('start', {}))
   } catch (error) {
     // The worker did not answer in time (a worker from an older deploy ignores `start`):
     // keep whatever token it holds. A failing getter is not this: the worker answers
     // `start` anyway, and the tab that ran the getter reports why as an `error` event.
-    session.applyState((await session.post(pageMessage('hello', {}))).state)
+    await session.exchange(pageMessage('hello', {}))
     session.reportError(error)
   }
 
@@ -96,9 +93,9 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   // Register again, and get the token through the new worker's startup flight.
   container.addEventListener('controllerchange', () => {
     if (live(container.controller)) return
-    void session.post(pageMessage('start', {})).then((reply) => session.applyState(reply.state), (error) => session.reportError(error))
+    void session.exchange(pageMessage('start', {})).catch((error: unknown) => session.reportError(error))
   })
-  onRefreshMoments(() => void session.post(pageMessage('ensure-fresh', {})).then((reply) => session.applyState(reply.state), () => {}))
+  onRefreshMoments(() => void session.exchange(pageMessage('ensure-fresh', {})).catch(() => {}))
   session.ready()
   return session
 }

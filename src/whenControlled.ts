@@ -1,5 +1,12 @@
 import { SwBearerError } from '../common/errors.js'
 
+/**
+ * The worker, unless it is redundant: one removed with the site's data (DevTools,
+ * Clear-Site-Data) stays the page's controller until the page reloads, and answers nothing.
+ */
+export const live = (worker: ServiceWorker | null | undefined): ServiceWorker | null =>
+  worker && worker.state !== 'redundant' ? worker : null
+
 /** Resolves with the registration's worker once it is activated. */
 export function whenActive(registration: ServiceWorkerRegistration, timeoutMs: number): Promise<ServiceWorker> {
   const worker = registration.installing ?? registration.waiting ?? registration.active
@@ -26,13 +33,11 @@ export function whenActive(registration: ServiceWorkerRegistration, timeoutMs: n
  */
 export function whenControlled(claim: () => void, timeoutMs: number): Promise<ServiceWorker> {
   const container = navigator.serviceWorker
-  // A redundant controller (its registration was removed) controls nothing any more.
-  const controller = () => (container.controller?.state === 'redundant' ? null : container.controller)
-  const current = controller()
+  const current = live(container.controller)
   if (current) return Promise.resolve(current)
   return bounded(timeoutMs, 'control this page', (resolve) => {
     const onChange = () => {
-      const next = controller()
+      const next = live(container.controller)
       if (next) resolve(next)
     }
     container.addEventListener('controllerchange', onChange)

@@ -1,10 +1,10 @@
 /// <reference lib="webworker" />
 import { isBearerToken } from '../common/bearerToken.js'
 import type { WireError } from '../common/errors.js'
-import { workerMessage, type RefreshReason } from '../common/protocol.js'
+import type { RefreshReason } from '../common/protocol.js'
 import { askClient, type Answer, type AskContext } from './askClient.js'
 import { Backoff } from './Backoff.js'
-import { scopeWindows } from './broadcast.js'
+import { scopeWindows, tellClient } from './broadcast.js'
 import { DEV } from './dev.js'
 import type { TokenState } from './TokenState.js'
 
@@ -37,12 +37,9 @@ export interface RefresherDeps {
   windows?: () => Promise<readonly WindowClient[]>
   /** Tells one tab about an error only the worker can see. */
   tell?: (client: Client, error: WireError) => void
-  /**
-   * Runs a flight while no other version of this worker runs one (a deploy overlaps two),
-   * with what that one stored already read back.
-   */
+  /** Runs a flight while no other version of this worker runs one (a deploy overlaps two). */
   exclusive?: <T>(fn: () => Promise<T>) => Promise<T>
-  /** Reads back what another version of this worker stored, before a provider's answer is applied. */
+  /** Reads back what another version of this worker stored: before asking, and before applying an answer. */
   reread?: () => Promise<void>
   backoff?: Backoff
 }
@@ -83,7 +80,7 @@ export class Refresher {
     this.#timeoutMs = deps.timeoutMs
     this.#ask = deps.ask ?? askClient
     this.#windows = deps.windows ?? scopeWindows
-    this.#tell = deps.tell ?? ((client, error) => client.postMessage(workerMessage('error', { error })))
+    this.#tell = deps.tell ?? tellClient
     this.#exclusive = deps.exclusive ?? ((fn) => fn())
     this.#reread = deps.reread ?? (async () => {})
     this.backoff = deps.backoff ?? new Backoff()
@@ -154,6 +151,7 @@ export class Refresher {
     const generation = this.#state.generation
     const refused = this.#state.token
     return this.#exclusive(async () => {
+      await this.#reread()
       if (this.#state.generation !== generation) return 'discarded'
       // Another version of this worker refreshed, or logged out, while we waited for it.
       if (this.#state.token !== refused) return this.#state.token === null ? 'logged-out' : 'refreshed'

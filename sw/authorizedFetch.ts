@@ -23,11 +23,11 @@ function withToken(request: Request, header: string): Request {
 }
 
 /**
- * How long a request from the tab running getAccessToken waits for that refresh before
+ * How long a request that may be part of a refresh (see partOfRefresh) waits for it before
  * it goes without a token: long enough for a token endpoint to answer, short enough that
  * an SDK route we could not recognise (see authTraffic) is only delayed, never deadlocked.
  */
-export const OWN_REFRESH_WAIT_MS = 1000
+const OWN_REFRESH_WAIT_MS = 1000
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 

@@ -20,8 +20,12 @@ export async function broadcastState(state: SessionState): Promise<void> {
   for (const client of windows) client.postMessage(message)
 }
 
-/** Tells every tab in scope of a failure no tab could see for itself; each fires it as `error`. */
+/** Tells one tab of a failure only the worker could see; the tab fires it as `error`. */
+export function tellClient(client: Client, error: WireError): void {
+  client.postMessage(workerMessage('error', { error }))
+}
+
+/** Tells every tab in scope of such a failure. */
 export async function broadcastError(error: WireError): Promise<void> {
-  const message = workerMessage('error', { error })
-  for (const client of await scopeWindows()) client.postMessage(message)
+  for (const client of await scopeWindows()) tellClient(client, error)
 }

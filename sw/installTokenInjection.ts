@@ -33,8 +33,9 @@ export interface TokenInjectionOptions {
    * URLs on listed origins that are the auth SDK's own traffic (a token route of your
    * backend, a session endpoint): never given a token, never held for a refresh. Absolute,
    * or relative to the worker script; a path ending in `/` covers everything under it. An
-   * entry that is not on a listed origin, or names a whole origin, is `invalid-options`. Standard OAuth token and revocation
-   * requests (RFC 6749 §3.2, RFC 7009) and `/.well-known/` URIs are recognised without it.
+   * entry that is not on a listed origin, or names a whole origin, is `invalid-options`.
+   * Standard OAuth token and revocation requests (RFC 6749 §3.2, RFC 7009) and
+   * `/.well-known/` URIs are recognised without it.
    * @example ['https://app.example.com/api/auth/token', 'https://app.example.com/oauth/']
    */
   authRoutes?: readonly string[] | null
@@ -69,7 +70,7 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
   )
   const refresher = new Refresher(state, {
     timeoutMs: refreshTimeoutMs,
-    exclusive: (fly) => exclusive(() => state.resync().then(fly), 2 * refreshTimeoutMs),
+    exclusive: (fly) => exclusive(fly, 2 * refreshTimeoutMs),
     reread: () => state.resync(),
   })
   const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
