@@ -22,17 +22,26 @@ export class FetchLimiter {
     this.#limit = limit
   }
 
-  /** Not async on purpose: below the cap the request starts at once, with no extra tick. */
-  fetch(request: Request): Promise<Response> {
+  /**
+   * Sends the request `build` returns, once a slot is free. Built then, not when queued:
+   * a request that waited behind a storm goes with the token current when it leaves,
+   * not one refused meanwhile. Not async on purpose: below the cap it starts at once.
+   */
+  fetch(build: () => Request): Promise<Response> {
     if (this.#active < this.#limit) {
       this.#active++
-      return this.#send(request)
+      return this.#send(build)
     }
-    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#send(request))
+    return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#send(build))
   }
 
-  #send(request: Request): Promise<Response> {
-    const response = fetch(request)
+  #send(build: () => Request): Promise<Response> {
+    let response: Promise<Response>
+    try {
+      response = fetch(build())
+    } catch (error) {
+      response = Promise.reject(error)
+    }
     response.then(this.#release, this.#release)
     return response
   }

@@ -86,40 +86,49 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
   return async (request: Request, clientId: string | undefined): Promise<Response> => {
     if (!state.loaded) await state.load()
     // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
-    if (isFormPost(request) && (await isTokenEndpointRequest(request))) return send(request)
+    if (isFormPost(request) && (await isTokenEndpointRequest(request))) return send(() => request)
     // The hot path (no refresh under way or due, nothing lost) awaits nothing more.
     const calm = !refresher.inFlight && !expiry.due() && (state.token !== null || state.known)
     const bare = calm ? false : await settle(request, clientId)
-    const sentToken = bare ? null : state.token
-    const sentHeader = bare ? null : state.header
-    if (sentHeader === null && !bare) return send(request) // logged out: the API decides
+    if (state.header === null && !bare) return send(() => request) // logged out: the API decides
 
     // Bodies are streams: keep an unread copy so the retry sends the same bytes.
     const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
     const logouts = state.logouts
     const held = state.token
-    const first = await send(sentHeader === null ? request : withToken(request, sentHeader))
+    // The token is put on as the request leaves the queue (see FetchLimiter): behind a storm
+    // that is after the 401s ahead of it were refreshed, so it goes with the new token, once.
+    const sent = { token: null as string | null }
+    const sendWithCurrent = (request: Request) =>
+      send(() => {
+        sent.token = null
+        // Logout wins: a request of the session that ended never takes the next one's token.
+        if (state.header === null || state.logouts !== logouts) return request
+        sent.token = state.token
+        return withToken(request, state.header)
+      })
+    const first = await (bare ? send(() => request) : sendWithCurrent(request))
+    const sentToken = sent.token
     if (!refusedByApi(first)) {
-      if (!bare) refresher.accepted()
+      if (sentToken !== null) refresher.accepted()
       return first
     }
 
-    if (bare) {
+    if (sentToken === null) {
       // It went without a token during a refresh: retry with what that refresh brings, if anything.
+      if (!bare) return first
       if (refresher.inFlight) await refresher.inFlight
       if (state.token === held) return first
     } else if (state.token === sentToken) {
       // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
       await refresher.run({ clientId, reason: 'unauthorized' })
     }
-    const retryToken = state.token
-    // Logout wins: a request of the session that ended is not resent with the next one's token.
-    if (state.header === null || retryToken === sentToken || state.logouts !== logouts) return first
+    if (state.header === null || state.token === sentToken || state.logouts !== logouts) return first
     void first.body?.cancel()
-    const retry = await send(withToken(replay, state.header))
+    const retry = await sendWithCurrent(replay)
     // A token refused the moment it arrived means the provider is not really refreshing.
     if (!refusedByApi(retry)) refresher.accepted()
-    else if (retryToken !== null) refresher.rejected(retryToken)
+    else if (sent.token !== null) refresher.rejected(sent.token)
     return retry
   }
 }

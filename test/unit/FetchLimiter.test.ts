@@ -17,7 +17,7 @@ describe('FetchLimiter', () => {
     })
     const limiter = new FetchLimiter(3)
     const urls = Array.from({ length: 20 }, (_, i) => `http://a.test/${i}`)
-    const bodies = await Promise.all(urls.map((u) => limiter.fetch(new Request(u)).then((r) => r.text())))
+    const bodies = await Promise.all(urls.map((u) => limiter.fetch(() => new Request(u)).then((r) => r.text())))
     expect(bodies).toEqual(urls)
     expect(started).toEqual(urls)
     expect(peak).toBe(3)
@@ -28,7 +28,33 @@ describe('FetchLimiter', () => {
       throw new TypeError('Failed to fetch')
     })
     const limiter = new FetchLimiter(1)
-    const results = await Promise.allSettled([limiter.fetch(new Request('http://a.test/1')), limiter.fetch(new Request('http://a.test/2'))])
+    const results = await Promise.allSettled([limiter.fetch(() => new Request('http://a.test/1')), limiter.fetch(() => new Request('http://a.test/2'))])
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+  })
+
+  it('builds each request when its slot comes up, so it takes what is current then', async () => {
+    const release: Array<() => void> = []
+    vi.stubGlobal('fetch', (request: Request) => new Promise<Response>((resolve) => release.push(() => resolve(new Response(request.headers.get('Authorization'))))))
+    const limiter = new FetchLimiter(1)
+    let header = 'Bearer old'
+    const build = () => new Request('http://a.test/', { headers: { Authorization: header } })
+    const first = limiter.fetch(build)
+    const queued = limiter.fetch(build)
+    header = 'Bearer new'
+    release.shift()!()
+    expect(await (await first).text()).toBe('Bearer old')
+    await vi.waitFor(() => expect(release).toHaveLength(1))
+    release.shift()!()
+    expect(await (await queued).text()).toBe('Bearer new')
+  })
+
+  it('frees the slot when building the request throws, and passes the error on', async () => {
+    vi.stubGlobal('fetch', async (request: Request) => new Response(request.url))
+    const limiter = new FetchLimiter(1)
+    const failed = limiter.fetch(() => {
+      throw new TypeError('body already used')
+    })
+    await expect(failed).rejects.toThrow('body already used')
+    expect(await (await limiter.fetch(() => new Request('http://a.test/ok'))).text()).toBe('http://a.test/ok')
   })
 })
