@@ -37,7 +37,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export function authorizedFetch({ origins, state, refresher, expiry }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
-  const send = (request: Request) => limiter.fetch(request)
+  const send = (build: () => Request) => limiter.fetch(build)
   // A 401 says something about our token only when an API origin said it, not a
   // server a redirect led to (which never saw the token).
   const refusedByApi = (response: Response) =>
