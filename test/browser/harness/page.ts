@@ -22,3 +22,14 @@ export const events = (page: Tab, type: string): Promise<any[]> =>
 export const providerCalls = (page: Tab): Promise<number> => page.evaluate(() => (window as any).providerCalls)
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Starts fetches in the page and returns at once; `collect` awaits their results. With it, several
+ * tabs (or a fetch and a later command in the same tab) act at the same moment in every engine,
+ * WebDriver classic's one-command-at-a-time included.
+ */
+export const start = (page: Tab, urls: string[], init?: RequestInit): Promise<void> =>
+  page.evaluate(([u, i]) => void ((window as any).pending = (window as any).callMany(u, i)), [urls, init] as const)
+
+/** The results of what `start` began in this page. */
+export const collect = (page: Tab): Promise<Result[]> => page.evaluate(() => (window as any).pending)

@@ -1,6 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core'
 import { launchChromium } from '../browser.js'
-import type { Engine, LaunchOptions } from './engine.js'
+import { CAPABILITIES, type Engine, type LaunchOptions } from './engine.js'
 
 /** Debian's Chromium through playwright-core: its contexts and pages are the neutral ones as they are. */
 export async function chromiumEngine(options: LaunchOptions = {}): Promise<Engine<BrowserContext>> {
@@ -8,7 +8,7 @@ export async function chromiumEngine(options: LaunchOptions = {}): Promise<Engin
   return {
     name: 'chromium',
     version: `Chromium ${browser.version()}`,
-    can: { stopWorkersInPlace: true, concurrentTabs: true },
+    can: CAPABILITIES.chromium,
     async newContext() {
       const context = await browser.newContext()
       if (process.env.LAB_DEBUG) {
@@ -21,6 +21,17 @@ export async function chromiumEngine(options: LaunchOptions = {}): Promise<Engin
       const cdp = await page.context().newCDPSession(page)
       await cdp.send('ServiceWorker.enable')
       await cdp.send('ServiceWorker.stopAllWorkers')
+      await cdp.detach()
+    },
+    async clearSiteData(page: Page, origin: string, what: 'indexeddb' | 'all') {
+      // What DevTools' "Clear storage" does.
+      const cdp = await page.context().newCDPSession(page)
+      await cdp.send('Storage.clearDataForOrigin', { origin, storageTypes: what })
+      await cdp.detach()
+    },
+    async hardReload(page: Page) {
+      const cdp = await page.context().newCDPSession(page)
+      await cdp.send('Page.reload', { ignoreCache: true })
       await cdp.detach()
     },
     close: () => browser.close(),

@@ -13,6 +13,36 @@ export interface Capabilities {
   stopWorkersInPlace: boolean
   /** Tabs of one context evaluate at the same time (WebDriver classic runs one command per session at a time). */
   concurrentTabs: boolean
+  /**
+   * An engine trait, not the driver's: while one tab's main thread is stuck, the worker can still
+   * ask another tab. In Firefox and WebKit the stuck tab holds the worker's ask until it is free.
+   */
+  askPastStuckTab: boolean
+  /** Clears an origin's site data, as a person or Clear-Site-Data would: its IndexedDB only, or everything (the worker's registration too). */
+  clearSiteData: boolean
+  /** Reloads bypassing the cache, as Shift+Reload does: the page comes back uncontrolled (Service Workers §4.3, "force-reload"). */
+  hardReload: boolean
+}
+
+/** What each engine's driver can do, known before it starts, so a test file can name its gaps. */
+export const CAPABILITIES: Readonly<Record<EngineName, Capabilities>> = {
+  chromium: { stopWorkersInPlace: true, concurrentTabs: true, askPastStuckTab: true, hardReload: true, clearSiteData: true },
+  firefox: { stopWorkersInPlace: true, concurrentTabs: true, askPastStuckTab: false, hardReload: false, clearSiteData: true },
+  webkit: { stopWorkersInPlace: false, concurrentTabs: false, askPastStuckTab: false, hardReload: false, clearSiteData: false },
+}
+
+/** Why an engine lacks a capability, as the name of a test that needs it says. */
+export const GAP_REASONS: Readonly<Record<EngineName, Partial<Record<Exclude<keyof Capabilities, 'askPastStuckTab'>, string>>>> = {
+  chromium: {},
+  firefox: {
+    hardReload: 'WebDriver BiDi in Firefox ESR does not support reload with ignoreCache',
+  },
+  webkit: {
+    stopWorkersInPlace: 'no way to stop a service worker while a page of its origin is open',
+    concurrentTabs: 'one WebDriver command at a time per session, so tabs cannot act at the same moment',
+    hardReload: 'WebDriver classic has no reload that bypasses the cache',
+    clearSiteData: 'WebDriver classic has no way to clear an origin\'s storage',
+  },
 }
 
 /** One tab: the subset of playwright's Page the tests use. */
@@ -23,7 +53,8 @@ export interface Tab {
   /** Navigates and waits for the load event. */
   goto(url: string): Promise<unknown>
   reload(): Promise<unknown>
-  goBack(): Promise<unknown>
+  /** Back one page; with `waitUntil: 'commit'` it does not wait for a load event (a restore from the back/forward cache fires none). */
+  goBack(options?: { waitUntil?: 'commit' }): Promise<unknown>
   /** Resolves once `fn(arg)` is truthy in the page. */
   waitForFunction<A>(fn: (arg: A) => unknown, arg?: A, options?: { timeout?: number }): Promise<unknown>
   close(): Promise<void>
@@ -53,6 +84,10 @@ export interface Engine<C extends Context = Context> {
   newContext(): Promise<C>
   /** What the browser does to idle workers, on demand: module state is gone, IndexedDB stays. Throws unless `can.stopWorkersInPlace`. */
   stopWorkers(tab: TabOf<C>): Promise<void>
+  /** Clears `origin`'s IndexedDB, or all its site data. Throws unless `can.clearSiteData`. */
+  clearSiteData(tab: TabOf<C>, origin: string, what: 'indexeddb' | 'all'): Promise<void>
+  /** Shift+Reload. Throws unless `can.hardReload`. */
+  hardReload(tab: TabOf<C>): Promise<void>
   close(): Promise<void>
 }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
-import { pollUntil, type Context, type Engine, type Tab } from './engine.js'
+import { CAPABILITIES, pollUntil, Unsupported, type Context, type Engine, type Tab } from './engine.js'
 
 export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 
@@ -23,6 +23,22 @@ const TERMINATE_ALL_WORKERS = `(async () => {
   return ends.length
 })()`
 
+// Privileged too: clears an origin's IndexedDB (QuotaManager) or all its data (what "Clear cookies and
+// site data" does), for the principal of a tab showing it.
+const CLEAR_SITE_DATA = (origin: string, what: 'indexeddb' | 'all') => `(async () => {
+  let principal
+  for (const win of Services.wm.getEnumerator('navigator:browser')) {
+    for (const browser of win.gBrowser.browsers) if (browser.currentURI?.prePath === ${JSON.stringify(origin)}) principal = browser.contentPrincipal
+  }
+  if (!principal) return 'no tab shows ${origin}'
+  if (${JSON.stringify(what)} === 'indexeddb') {
+    await new Promise((resolve) => (Services.qms.clearStoragesForClient(principal, 'idb').callback = resolve))
+  } else {
+    await new Promise((resolve) => Services.clearData.deleteDataFromPrincipal(principal, true, Ci.nsIClearDataService.CLEAR_ALL, resolve))
+  }
+  return 'cleared'
+})()`
+
 /** The raw WebDriver BiDi connection puppeteer holds (Firefox allows one BiDi session); not in its types. */
 type Bidi = { send(method: string, params: object): Promise<{ result: any }> }
 
@@ -40,20 +56,33 @@ export async function firefoxEngine(): Promise<Engine> {
     },
   })
   const bidi = (browser as unknown as { connection: Bidi }).connection
+  /** Runs `expression` in the browser's chrome window, with chrome privileges; its value, or the thrown error. */
+  const privileged = async (expression: string): Promise<any> => {
+    const tree = await bidi.send('browsingContext.getTree', { 'moz:scope': 'chrome' })
+    const target = { context: tree.result.contexts[0].context }
+    const { result } = await bidi.send('script.evaluate', { expression, target, awaitPromise: true })
+    return result.result?.value ?? JSON.stringify(result.exceptionDetails?.text ?? result)
+  }
   return {
     name: 'firefox',
     version: `Firefox ${(await browser.version()).replace(/^firefox\//, '')}`,
-    can: { stopWorkersInPlace: true, concurrentTabs: true },
+    can: CAPABILITIES.firefox,
     newContext: () => newContext(browser),
     async stopWorkers() {
-      const tree = await bidi.send('browsingContext.getTree', { 'moz:scope': 'chrome' })
-      const target = { context: tree.result.contexts[0].context }
-      const { result } = await bidi.send('script.evaluate', { expression: TERMINATE_ALL_WORKERS, target, awaitPromise: true })
-      if (!(result.result?.value > 0)) throw new Error(`firefox: no service worker to stop (${JSON.stringify(result)})`)
+      const value = await privileged(TERMINATE_ALL_WORKERS)
+      if (!(value > 0)) throw new Error(`firefox: no service worker to stop (${value})`)
+    },
+    async clearSiteData(_tab, origin, what) {
+      const value = await privileged(CLEAR_SITE_DATA(origin, what))
+      if (value !== 'cleared') throw new Error(`firefox: site data not cleared (${value})`)
+    },
+    async hardReload() {
+      throw new Unsupported('firefox', 'reload bypassing the cache (BiDi browsingContext.reload has no ignoreCache yet)')
     },
     close: () => browser.close(),
   }
 }
+
 
 async function newContext(browser: Browser): Promise<Context> {
   const context = await browser.createBrowserContext()
@@ -75,7 +104,11 @@ function tab(page: Page): Tab {
     evaluate: evaluate as Tab['evaluate'],
     goto: (url) => page.goto(url),
     reload: () => page.reload(),
-    goBack: () => page.goBack(),
+    // puppeteer's goBack waits for a load event, which a restore from the bfcache never fires.
+    goBack: (options) =>
+      options?.waitUntil === 'commit'
+        ? (page.browser() as unknown as { connection: Bidi }).connection.send('browsingContext.traverseHistory', { context: (page.mainFrame() as unknown as { _id: string })._id, delta: -1 })
+        : page.goBack(),
     waitForFunction: (fn, arg, options) => pollUntil(() => evaluate(fn as (arg: unknown) => unknown, arg), options?.timeout),
     close: () => page.close(),
   }

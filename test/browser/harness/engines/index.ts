@@ -5,7 +5,7 @@ import { assertFirefox, firefoxEngine } from './firefox.js'
 import { assertWebKit, webkitEngine } from './webkit.js'
 
 export type { Capabilities, Context, Cookie, Engine, EngineName, Tab, TabOf } from './engine.js'
-export { Unsupported } from './engine.js'
+export { CAPABILITIES, GAP_REASONS, Unsupported } from './engine.js'
 
 /**
  * The engines this run covers: all three, or those named in ENGINES (e.g. ENGINES=chromium,firefox)

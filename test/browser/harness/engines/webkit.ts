@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { delimiter, join } from 'node:path'
-import { pollUntil, Unsupported, type Context, type Engine, type Tab } from './engine.js'
+import { CAPABILITIES, pollUntil, Unsupported, type Context, type Engine, type Tab } from './engine.js'
 import { startLoopbackProxy } from './loopbackProxy.js'
 import { newSession, type Session } from './webdriver.js'
 
@@ -57,8 +57,14 @@ export async function webkitEngine(): Promise<Engine> {
   return {
     name: 'webkit',
     version,
-    can: { stopWorkersInPlace: false, concurrentTabs: false },
+    can: CAPABILITIES.webkit,
     newContext: async () => webkitContext(await open()),
+    async clearSiteData() {
+      throw new Unsupported('webkit', "clear an origin's site data (WebDriver classic has no such command)")
+    },
+    async hardReload() {
+      throw new Unsupported('webkit', 'reload bypassing the cache (WebDriver classic has no such command)')
+    },
     async stopWorkers() {
       throw new Unsupported('webkit', 'stop a service worker while a page of its origin is open (it stops one ~10 s after the last one left)')
     },
@@ -89,18 +95,32 @@ async function webkitContext(session: Session): Promise<Context> {
     spare = undefined
     return handle
   }
+  /** Closes a tab; the last one is blanked and kept instead, since the session ends with its last window. */
+  const closeWindow = (handle: string): Promise<void> =>
+    inWindow(handle, async () => {
+      const handles: string[] = await session.command('GET', '/window/handles')
+      const other = handles.find((h) => h !== handle)
+      if (other === undefined) {
+        await session.command('POST', '/url', { url: 'about:blank' })
+        spare = handle
+        return
+      }
+      await session.command('DELETE', '/window')
+      await session.command('POST', '/window', { handle: other })
+      current = other
+    })
+  const tabIn = (handle: string) => webkitTab(handle, inWindow, session, closeWindow)
   return {
-    newPage: async () => webkitTab(await openWindow(), inWindow, session),
+    newPage: async () => tabIn(await openWindow()),
     async addCookies(cookies) {
       // WebDriver sets a cookie only for the document a window shows: visit each cookie's URL first.
       const wasSpare = spare !== undefined
       const handle = await openWindow()
-      const tab = webkitTab(handle, inWindow, session)
+      const tab = tabIn(handle)
       for (const { name, value, url } of cookies) {
         await tab.goto(url)
         await inWindow(handle, () => session.command('POST', '/cookie', { cookie: { name, value, path: '/' } }))
       }
-      // The session ends with its last window: keep the first one for a tab.
       if (wasSpare) {
         await tab.goto('about:blank')
         spare = handle
@@ -112,7 +132,7 @@ async function webkitContext(session: Session): Promise<Context> {
 
 type InWindow = <T>(handle: string, run: () => Promise<T>) => Promise<T>
 
-function webkitTab(handle: string, inWindow: InWindow, session: Session): Tab {
+function webkitTab(handle: string, inWindow: InWindow, session: Session, closeWindow: (handle: string) => Promise<void>): Tab {
   const evaluate = async (fn: (arg: unknown) => unknown, arg?: unknown) => {
     // A rejection as a value, so its message survives the driver's "javascript error"; a result as
     // JSON, as other drivers give it back (WebDriver would try to return a DOM node by reference).
@@ -130,7 +150,7 @@ return Promise.resolve().then(() => (${fn})(...args)).then(
     reload: () => inWindow(handle, () => session.command('POST', '/refresh', {})),
     goBack: () => inWindow(handle, () => session.command('POST', '/back', {})),
     waitForFunction: (fn, arg, options) => pollUntil(() => evaluate(fn as (arg: unknown) => unknown, arg), options?.timeout),
-    close: () => inWindow(handle, () => session.command('DELETE', '/window')),
+    close: () => closeWindow(handle),
   }
 }
 

@@ -1,0 +1,37 @@
+import type { Reporter, TestModule } from 'vitest/node'
+import { ENGINE_NAMES, type EngineName } from './engines/engine.js'
+import { GAP_MARK } from './gaps.js'
+
+/**
+ * Prints, after the run, how many browser tests each engine passed and failed, and its gaps.
+ * A test is its engine's by its outermost describe (`describe.each(engines)`); files not yet
+ * run per engine are Chromium's.
+ */
+class EngineSummary implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
+    const rows = new Map<EngineName, { passed: number; failed: number; gaps: string[] }>()
+    for (const module of modules) {
+      if (module.project.name !== 'browser') continue
+      for (const test of module.children.allTests()) {
+        const top = test.fullName.split(' > ')[0] as EngineName
+        const engine = ENGINE_NAMES.includes(top) ? top : 'chromium'
+        const row = rows.get(engine) ?? { passed: 0, failed: 0, gaps: [] }
+        rows.set(engine, row)
+        const state = test.result().state
+        if (state === 'passed') row.passed++
+        else if (state === 'failed') row.failed++
+        else if (test.name.includes(GAP_MARK)) row.gaps.push(`${module.relativeModuleId}: ${test.name}`)
+      }
+    }
+    if (rows.size === 0) return
+    const lines = ['', 'Browser tests per engine:']
+    for (const [engine, { passed, failed, gaps }] of rows) {
+      lines.push(`  ${engine.padEnd(9)} ${passed} passed, ${failed} failed, ${gaps.length} gaps`)
+      for (const gap of gaps) lines.push(`    gap  ${gap}`)
+    }
+    console.log(lines.join('\n'))
+  }
+}
+
+// Vitest loads a reporter file by its default export.
+export default EngineSummary
