@@ -54,11 +54,15 @@ export type PageMessage =
 export type WorkerMessage =
   | (Envelope<'state'> & { state: SessionState })
   /**
-   * `timeoutMs`: how long the worker waits for the provider. The page gives up on
-   * the call then too, so a later request calls the SDK again instead of joining a
-   * call that never settles. Optional: a worker from before it existed omits it.
+   * `timeoutMs`: how long the worker waits for the ack, and then for the provider. The
+   * page gives up on the call then too, so a later request calls the SDK again instead of
+   * joining a call that never settles. `sentAt` (ms since the epoch, the worker's
+   * `Date.now()`, the same clock as the page's): a tab that gets the request later than
+   * `timeoutMs` after it (its main thread was stuck) ignores it, since the worker has asked
+   * another tab by then; calling the provider anyway would spend a refresh for nothing.
+   * Both optional: a worker from before they existed omits them.
    */
-  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number; forceRefresh?: boolean })
+  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number; forceRefresh?: boolean; sentAt?: number })
   /**
    * Something the worker noticed about this tab's provider answer that the tab cannot
    * see for itself (a `stale-token`): the tab fires it as an `error` event.
@@ -163,7 +167,8 @@ export function parseWorkerMessage(data: unknown): WorkerMessage | null {
     case 'refresh-request':
       return isRefreshReason(rec.reason) &&
         (rec.timeoutMs === undefined || (typeof rec.timeoutMs === 'number' && rec.timeoutMs > 0)) &&
-        (rec.forceRefresh === undefined || typeof rec.forceRefresh === 'boolean')
+        (rec.forceRefresh === undefined || typeof rec.forceRefresh === 'boolean') &&
+        (rec.sentAt === undefined || Number.isFinite(rec.sentAt))
         ? (rec as unknown as WorkerMessage)
         : null
     case 'error':

@@ -144,6 +144,8 @@ export class TokenSession extends EventTarget {
     const port = event.ports[0]
     if (message?.type === 'refresh-request' && port && !answered.has(port) && (newest ?? this) === this) {
       answered.add(port)
+      // Delivered after the worker stopped waiting for our ack: it has asked another tab.
+      if (message.sentAt !== undefined && message.timeoutMs !== undefined && Date.now() - message.sentAt > message.timeoutMs) return
       // A worker from before forceRefresh existed only asked when its token was refused or due.
       const context = { reason: message.reason, forceRefresh: message.forceRefresh ?? message.reason !== 'startup' }
       void this.#answerRefresh(port, context, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)

@@ -60,7 +60,7 @@ export function askClient(client: Client, { reason, forceRefresh }: AskContext, 
       }
     }
     try {
-      client.postMessage(workerMessage('refresh-request', { reason, forceRefresh, timeoutMs }), [port2])
+      client.postMessage(workerMessage('refresh-request', { reason, forceRefresh, timeoutMs, sentAt: Date.now() }), [port2])
     } catch {
       finish({ kind: 'gone' })
     }

@@ -30,6 +30,7 @@ describe('protocol', () => {
     expect(parseWorkerMessage(workerMessage('state', { state }))).toEqual(workerMessage('state', { state }))
     expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'unauthorized' }))).not.toBeNull()
     expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'expiring', timeoutMs: 5000 }))).not.toBeNull()
+    expect(parseWorkerMessage(workerMessage('refresh-request', { reason: 'expiring', timeoutMs: 5000, sentAt: Date.now() }))).not.toBeNull()
     for (const reason of ['startup', 'unauthorized', 'expiring', 'visible', 'manual'] as const) {
       const request = workerMessage('refresh-request', { reason, forceRefresh: reason !== 'startup', timeoutMs: 5000 })
       expect(parseWorkerMessage(structuredClone(request))).toEqual(request)
@@ -59,6 +60,8 @@ describe('protocol', () => {
     expect(parseWorkerMessage({ ...env, type: 'state', state: { ...state, stamp: '5' } })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'because' })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'manual', timeoutMs: '5000' })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'manual', sentAt: 'yesterday' })).toBeNull()
+    expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'manual', sentAt: Number.NaN })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'refresh-request', reason: 'manual', forceRefresh: 'yes' })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'error', error: { code: 'made-up', message: 'x' } })).toBeNull()
     expect(parseWorkerMessage({ ...env, type: 'error' })).toBeNull()
