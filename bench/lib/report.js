@@ -5,35 +5,17 @@ export function printTable(results) {
   const out = []
   const { machine: m } = results
   out.push(`sw-bearer bench · ${results.date} · commit ${results.commit}${results.dirty ? ' (+ local changes)' : ''}`)
-  out.push(`${m.cores} × ${m.cpu}, ${m.memoryGB} GB · ${m.os} · Node ${m.node} · Chromium ${m.chromium} · driver ${results.config.driver}`)
+  const ff = results.firefox
+  const engines = [
+    m.chromium && `Chromium ${m.chromium} · driver ${results.config.driver}`,
+    ff && `Firefox ${ff.version} · driver ${ff.driver} (load average at its start ${ff.loadAverageAtStart.join(', ')})`,
+  ]
+  out.push(`${m.cores} × ${m.cpu}, ${m.memoryGB} GB · ${m.os} · Node ${m.node}`)
+  out.push(engines.filter(Boolean).join(', then '))
   out.push(`load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(', ')}, at end ${m.loadAverageAtEnd.join(', ')} · ${results.durationSeconds} s`)
-  out.push('Times are page-side (performance.now) fetch round trips in ms; compare ratios within this run only.')
+  out.push(`Times are page-side (performance.now) fetch round trips in ms; compare ratios within this run only${ff ? ', and within one engine' : ''}.`)
 
-  const pr = results.perRequest
-  if (pr) {
-    const { sequential: s, concurrent: c, ratios: r } = pr
-    out.push('', `1. Per API request (cross-origin GET, ${s.floor.n} sequential per variant, interleaved rounds)`)
-    out.push(
-      table(
-        ['', '(a) no SW, page sets header', '(b) passthrough SW', '(c) sw-bearer', 'c/a', 'c/b'],
-        [
-          ['sequential p50', s.floor.p50, s.passthrough.p50, s.bearer.p50, r.sequentialP50.cOverA, mark(r.sequentialP50.cOverB, r.sequentialP50.cOverB <= results.targets.cOverBP50)],
-          ['sequential p90', s.floor.p90, s.passthrough.p90, s.bearer.p90, r.sequentialP90.cOverA, r.sequentialP90.cOverB],
-          [
-            `${results.config.perRequest.concurrency} at once, total (median of ${c.floor.rounds})`,
-            c.floor.medianTotalMs,
-            c.passthrough.medianTotalMs,
-            c.bearer.medianTotalMs,
-            r.concurrent.cOverA,
-            r.concurrent.cOverB,
-          ],
-        ],
-      ),
-    )
-    const pr50 = r.perRoundP50
-    out.push(`   c/b of each round's p50: median ${pr50.cOverB.median}, interquartile ${pr50.cOverB.p25}–${pr50.cOverB.p75} (${pr50.rounds.cOverB.length} rounds) · c/a: median ${pr50.cOverA.median}, ${pr50.cOverA.p25}–${pr50.cOverA.p75}`)
-    out.push(`   target c/b p50 ≤ ${results.targets.cOverBP50} · failed requests: ${JSON.stringify(pr.failed)} · routing of an API request: ${JSON.stringify(pr.routing)}`)
-  }
+  if (results.perRequest) perRequestRows(out, results.perRequest, '1.', results)
 
   const na = results.nonApi
   if (na) {
@@ -51,27 +33,7 @@ export function printTable(results) {
     out.push(`   routing of an asset (resource timing) under sw-bearer: ${JSON.stringify(na.routing)}, under the static-route SW: ${JSON.stringify(na.routedRouting)} · failed: ${na.failed}`)
   }
 
-  const st = results.storm
-  if (st) {
-    out.push('', `3. Refresh storm: revoked token, ${st.total} requests at once over ${st.tabs} tabs (provider answers in ${results.config.providerLatencyMs} ms)`)
-    const row = (name, v, target) => {
-      const last = v.runs.at(-1)
-      return [
-        name,
-        target ? mark(v.providerCalls.join(', '), v.providerCalls.every((n) => n === target)) : v.providerCalls.join(', '),
-        v.medianTimeToLastResponseMs,
-        v.runs.map((x) => x.okSeenByApp).join(', '),
-        v.runs.map((x) => x.unauthorizedSeenByApp).join(', '),
-        `${last.server.unauthorized} / ${last.server.ok}`,
-      ]
-    }
-    out.push(
-      table(
-        ['', 'provider calls (each run)', 'time to last response, median', '200s seen by app', '401s seen by app', 'API 401s / 200s (last run)'],
-        [row('sw-bearer', st.bearer, results.targets.stormProviderCalls), row('per-tab wrapper (axios-auth-refresh style)', st.wrapper)],
-      ),
-    )
-  }
+  if (results.storm) stormRows(out, results.storm, '3.', results)
 
   const ro = results.rotation
   if (ro) {
@@ -129,6 +91,13 @@ export function printTable(results) {
     out.push(`   token-endpoint calls during the row: ${su.tokenCalls} · getter calls per tab: ${[...new Set(su.samples.getterCalls)].join(' or ')} · tabs not controlled at load: ${su.uncontrolledAtLoad}`)
   }
 
+  if (ff?.perRequest || ff?.storm) {
+    // Their own section: a Firefox ratio is read beside Firefox's other numbers, never Chromium's.
+    out.push('', `── Firefox ${ff.version}: rows 1 and 3 in its own run; compare its ratios with each other only ──`)
+    if (ff.perRequest) perRequestRows(out, ff.perRequest, `1. Firefox ${ff.version} ·`, results)
+    if (ff.storm) stormRows(out, ff.storm, `3. Firefox ${ff.version} ·`, results)
+  }
+
   const bs = results.bundleSize
   if (bs) {
     out.push('', '5. Bundle size of a consumer (minified, production, gzip -9), bytes')
@@ -143,6 +112,55 @@ export function printTable(results) {
     )
   }
   console.log(out.join('\n'))
+}
+
+/** Row 1 of one engine; `label` is its number, with the engine's name unless it is Chromium. */
+function perRequestRows(out, pr, label, results) {
+  const { sequential: s, concurrent: c, ratios: r } = pr
+  out.push('', `${label} Per API request (cross-origin GET, ${s.floor.n} sequential per variant, interleaved rounds)`)
+  out.push(
+    table(
+      ['', '(a) no SW, page sets header', '(b) passthrough SW', '(c) sw-bearer', 'c/a', 'c/b'],
+      [
+        ['sequential p50', s.floor.p50, s.passthrough.p50, s.bearer.p50, r.sequentialP50.cOverA, mark(r.sequentialP50.cOverB, r.sequentialP50.cOverB <= results.targets.cOverBP50)],
+        ['sequential p90', s.floor.p90, s.passthrough.p90, s.bearer.p90, r.sequentialP90.cOverA, r.sequentialP90.cOverB],
+        [
+          `${results.config.perRequest.concurrency} at once, total (median of ${c.floor.rounds})`,
+          c.floor.medianTotalMs,
+          c.passthrough.medianTotalMs,
+          c.bearer.medianTotalMs,
+          r.concurrent.cOverA,
+          r.concurrent.cOverB,
+        ],
+      ],
+    ),
+  )
+  const pr50 = r.perRoundP50
+  out.push(`   c/b of each round's p50: median ${pr50.cOverB.median}, interquartile ${pr50.cOverB.p25}–${pr50.cOverB.p75} (${pr50.rounds.cOverB.length} rounds) · c/a: median ${pr50.cOverA.median}, ${pr50.cOverA.p25}–${pr50.cOverA.p75}`)
+  const routing = pr.routing ? ` · routing of an API request: ${JSON.stringify(pr.routing)}` : ''
+  out.push(`   target c/b p50 ≤ ${results.targets.cOverBP50} · failed requests: ${JSON.stringify(pr.failed)}${routing}`)
+}
+
+/** Row 3 of one engine, labelled as row 1 is. */
+function stormRows(out, st, label, results) {
+  out.push('', `${label} Refresh storm: revoked token, ${st.total} requests at once over ${st.tabs} tabs (provider answers in ${results.config.providerLatencyMs} ms)`)
+  const row = (name, v, target) => {
+    const last = v.runs.at(-1)
+    return [
+      name,
+      target ? mark(v.providerCalls.join(', '), v.providerCalls.every((n) => n === target)) : v.providerCalls.join(', '),
+      v.medianTimeToLastResponseMs,
+      v.runs.map((x) => x.okSeenByApp).join(', '),
+      v.runs.map((x) => x.unauthorizedSeenByApp).join(', '),
+      `${last.server.unauthorized} / ${last.server.ok}`,
+    ]
+  }
+  out.push(
+    table(
+      ['', 'provider calls (each run)', 'time to last response, median', '200s seen by app', '401s seen by app', 'API 401s / 200s (last run)'],
+      [row('sw-bearer', st.bearer, results.targets.stormProviderCalls), row('per-tab wrapper (axios-auth-refresh style)', st.wrapper)],
+    ),
+  )
 }
 
 /** A value with ✓ or ✗ after it, for the rows that have a target. */

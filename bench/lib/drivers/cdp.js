@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { assertChromium, benchCall, CHROMIUM, FLAGS } from './flags.js'
+import { benchCall } from './benchCall.js'
+import { assertChromium, CHROMIUM, FLAGS } from './flags.js'
 
 /**
  * The default driver: Chromium over its DevTools pipe, with nothing enabled but

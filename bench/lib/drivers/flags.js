@@ -10,6 +10,3 @@ export const FLAGS = [
   '--disable-backgrounding-occluded-windows',
   '--disable-renderer-backgrounding',
 ]
-
-/** The expression that calls `window.bench[name](...args)` in a page. */
-export const benchCall = (name, args) => `window.bench[${JSON.stringify(name)}](...${JSON.stringify(args)})`

@@ -1,4 +1,5 @@
-import { assertChromium, benchCall, CHROMIUM, FLAGS } from './flags.js'
+import { benchCall } from './benchCall.js'
+import { assertChromium, CHROMIUM, FLAGS } from './flags.js'
 
 /**
  * The same browser through playwright-core (`--driver=playwright`). Playwright
