@@ -25,9 +25,11 @@ export class FetchLimiter {
   /**
    * Sends the request `build` returns, once a slot is free. Built then, not when queued:
    * a request that waited behind a storm goes with the token current when it leaves,
-   * not one refused meanwhile. Not async on purpose: below the cap it starts at once.
+   * not one refused meanwhile. `build` may instead return a promise, to say "not yet":
+   * the slot goes to the next request, and this one queues again once it settles.
+   * Not async on purpose: below the cap the request starts at once.
    */
-  fetch(build: () => Request): Promise<Response> {
+  fetch(build: () => Request | Promise<unknown>): Promise<Response> {
     if (this.#active < this.#limit) {
       this.#active++
       return this.#send(build)
@@ -35,13 +37,19 @@ export class FetchLimiter {
     return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#send(build))
   }
 
-  #send(build: () => Request): Promise<Response> {
-    let response: Promise<Response>
+  #send(build: () => Request | Promise<unknown>): Promise<Response> {
+    let built: Request | Promise<unknown>
     try {
-      response = fetch(build())
+      built = build()
     } catch (error) {
-      response = Promise.reject(error)
+      this.#release()
+      return Promise.reject(error)
     }
+    if (!(built instanceof Request)) {
+      this.#release()
+      return built.then(() => this.fetch(build))
+    }
+    const response = fetch(built)
     response.then(this.#release, this.#release)
     return response
   }

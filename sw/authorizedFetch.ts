@@ -37,7 +37,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export function authorizedFetch({ origins, state, refresher, expiry }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
-  const send = (build: () => Request) => limiter.fetch(build)
+  const send = (build: () => Request | Promise<unknown>) => limiter.fetch(build)
   // A 401 says something about our token only when an API origin said it, not a
   // server a redirect led to (which never saw the token).
   const refusedByApi = (response: Response) =>
@@ -104,6 +104,10 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
         sent.token = null
         // Logout wins: a request of the session that ended never takes the next one's token.
         if (state.header === null || state.logouts !== logouts) return request
+        // A refresh began while it queued: the token it would take is being replaced. It waits
+        // for it without holding a slot, so the SDK's own requests still get one.
+        const flight = refresher.inFlight
+        if (flight) return flight.catch(() => {})
         sent.token = state.token
         return withToken(request, state.header)
       })

@@ -57,4 +57,19 @@ describe('FetchLimiter', () => {
     await expect(failed).rejects.toThrow('body already used')
     expect(await (await limiter.fetch(() => new Request('http://a.test/ok'))).text()).toBe('http://a.test/ok')
   })
+
+  it('a build that says "not yet" gives its slot to the next request and queues again once that settles', async () => {
+    const started: string[] = []
+    vi.stubGlobal('fetch', async (request: Request) => (started.push(request.url), new Response(request.url)))
+    const limiter = new FetchLimiter(1)
+    let ready!: () => void
+    const notYet = new Promise<void>((resolve) => (ready = resolve))
+    let waited = false
+    const deferred = limiter.fetch(() => (waited ? new Request('http://a.test/deferred') : ((waited = true), notYet)))
+    const other = limiter.fetch(() => new Request('http://a.test/other'))
+    expect(await (await other).text()).toBe('http://a.test/other')
+    ready()
+    expect(await (await deferred).text()).toBe('http://a.test/deferred')
+    expect(started).toEqual(['http://a.test/other', 'http://a.test/deferred'])
+  })
 })
