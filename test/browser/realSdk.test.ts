@@ -1,14 +1,13 @@
-import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from './harness/browser.js'
+import { engines, launchEngine, type Engine, type EngineName, type Tab } from './harness/engines/index.js'
 import { buildPages, type BuiltPages } from './harness/realProvider/buildPages.js'
 import { SDKS, type Sdk } from './harness/realProvider/pageServer.js'
 import { booted, RealLab, type Edges } from './harness/realProvider/realLab.js'
-import { call, events, getterCalls, signOut, sleep, state } from './harness/realProvider/tab.js'
+import { call, collectCall, events, getterCalls, signOut, sleep, startCall, state } from './harness/realProvider/tab.js'
 
 // sw-bearer against a real OpenID Provider (oidc-provider) and the real SDK packages,
-// through the public API and the project's adapters. Everything is judged at the edges:
-// the provider's token endpoint, the API's answers, and what each tab's session reports.
+// through the public API and the project's adapters, in every engine. Everything is judged at
+// the edges: the provider's token endpoint, the API's answers, and what each tab's session reports.
 // REAL_SDK_BROKEN=ignore-force (a b c), startup-outside (d) or sdk-only-signout (e) runs the
 // pages with a behaviour the issue calls broken: those scenarios must then fail.
 
@@ -16,51 +15,29 @@ import { call, events, getterCalls, signOut, sleep, state } from './harness/real
 const TTL = 120
 
 let built: BuiltPages
-let browser: Browser
-let lab: RealLab | undefined
 const numbers: string[] = []
 
 beforeAll(async () => {
-  ;[built, browser] = await Promise.all([buildPages(), launchChromium()])
+  built = await buildPages()
 }, 120_000)
-
-afterEach(async () => {
-  await lab?.close()
-  lab = undefined
-})
 
 afterAll(async () => {
   console.log(`real SDKs through adapters/index.ts, counted since each scenario's trigger:\n${numbers.join('\n')}`)
-  await browser?.close()
   await built?.remove()
 })
-
-async function start(sdk: Sdk, ttl = TTL): Promise<RealLab> {
-  lab = await RealLab.start(sdk, built, browser, ttl)
-  return lab
-}
-
-/** A tab signed in through the provider whose plain fetch reaches the API with a token. */
-async function signedInTab(lab: RealLab): Promise<{ tab: Page; exp: number }> {
-  const tab = await lab.openTab()
-  await lab.login(tab)
-  const first = await call(tab)
-  expect(first.status).toBe(200)
-  return { tab, exp: first.exp! }
-}
 
 /** Until `exp` is `left` seconds away by this machine's clock. */
 const untilLeft = (exp: number, left: number) => sleep(Math.max(0, (exp - left) * 1000 - Date.now()))
 
 /** How many getter calls each tab has made so far, to count the ones a scenario causes. */
-const getterMark = (tabs: Page[]) => Promise.all(tabs.map(async (t) => (await getterCalls(t)).length))
+const getterMark = (tabs: Tab[]) => Promise.all(tabs.map(async (t) => (await getterCalls(t)).length))
 
 /**
- * One line per SDK and scenario, written before the assertions so failures are counted too;
+ * One line per engine, SDK and scenario, written before the assertions so failures are counted too;
  * returns how many tabs are signed out (sw-bearer holds no token, or the SDK has no user).
  * Getter calls read `reason`, with `!` when sw-bearer asked to skip caches (forceRefresh).
  */
-async function record(sdk: Sdk, scenario: string, edges: Edges, statuses: number[], tabs: Page[], marks?: number[]): Promise<number> {
+async function record(engine: EngineName, sdk: Sdk, scenario: string, edges: Edges, statuses: number[], tabs: Tab[], marks?: number[]): Promise<number> {
   const states = await Promise.all(tabs.map(state))
   const signedOut = states.filter((s) => !s.hasToken || !s.sdkSignedIn).length
   const calls = (await Promise.all(tabs.map(getterCalls))).flatMap((c, i) => c.slice(marks?.[i] ?? 0))
@@ -70,108 +47,140 @@ async function record(sdk: Sdk, scenario: string, edges: Edges, statuses: number
     kinds[kind] = (kinds[kind] ?? 0) + 1
   }
   numbers.push(
-    `${sdk.padEnd(5)} ${scenario.padEnd(27)} token calls ${edges.tokenCalls} (refresh ok ${edges.refreshOk}), invalid_grant ${edges.invalidGrant}, ` +
+    `${engine.padEnd(8)} ${sdk.padEnd(5)} ${scenario.padEnd(27)} token calls ${edges.tokenCalls} (refresh ok ${edges.refreshOk}), invalid_grant ${edges.invalidGrant}, ` +
       `grant revoked ${edges.grantRevoked}, API 200/401 ${edges.api200}/${edges.api401}, fetch ${statuses.join(' ')}, signed-out tabs ${signedOut}/${tabs.length}, ` +
       `getter ${Object.entries(kinds).map(([k, n]) => `${k}×${n}`).join(' ') || 'none'}`,
   )
   return signedOut
 }
 
-describe.each(SDKS)('%s', (sdk) => {
-  it('a token revoked at the API: the fetch resolves 200 after exactly one refresh_token call', async () => {
-    const lab = await start(sdk)
-    const { tab } = await signedInTab(lab)
-    lab.api.revokeSeen()
+describe.each(engines)('%s', (engine) => {
+  let browser: Engine
+  let lab: RealLab | undefined
 
-    const [mark, marks] = [lab.mark(), await getterMark([tab])]
-    const result = await call(tab)
-    const edges = lab.since(mark)
-    await record(sdk, 'a revoked at API', edges, [result.status], [tab], marks)
+  beforeAll(async () => {
+    browser = await launchEngine(engine)
+  }, 120_000)
 
-    expect(result.status).toBe(200)
-    expect(edges).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
+  afterEach(async () => {
+    await lab?.close()
+    lab = undefined
   })
 
-  it('b the API clock 45 s ahead: a token still good for the browser is refreshed on its 401, one call', async () => {
-    // 60 s tokens: expired for the API after 15 s, not due for sw-bearer's 30 s leeway until 30 s.
-    const lab = await start(sdk, 60)
-    const { tab, exp } = await signedInTab(lab)
-    lab.op.accessTokenTtl = TTL // the refreshed token stays good for the skewed API
-    lab.api.skewSeconds = 45
-    await untilLeft(exp, 60 - 17)
+  afterAll(() => browser?.close())
 
-    const [mark, marks] = [lab.mark(), await getterMark([tab])]
-    const result = await call(tab)
-    const edges = lab.since(mark)
-    await record(sdk, 'b API clock +45 s', edges, [result.status], [tab], marks)
+  async function start(sdk: Sdk, ttl = TTL): Promise<RealLab> {
+    lab = await RealLab.start(sdk, built, browser, ttl)
+    return lab
+  }
 
-    expect(result.status).toBe(200)
-    expect(edges).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
-    expect(lab.api.counters(mark.api).reasons).toEqual({ expired: 1 })
-  })
+  /** A tab signed in through the provider whose plain fetch reaches the API with a token. */
+  async function signedInTab(lab: RealLab): Promise<{ tab: Tab; exp: number }> {
+    const tab = await lab.openTab()
+    await lab.login(tab)
+    const first = await call(tab)
+    expect(first.status).toBe(200)
+    return { tab, exp: first.exp! }
+  }
 
-  it('c five tabs fetch at once after a revoke: every fetch 200, one token call, nobody signed out', async () => {
-    const lab = await start(sdk)
-    const { tab } = await signedInTab(lab)
-    const tabs = [tab]
-    for (let i = 0; i < 4; i++) tabs.push(await lab.openTab())
-    for (const t of tabs) expect((await call(t)).status).toBe(200)
-    lab.api.revokeSeen()
+  describe.each(SDKS)('%s', (sdk) => {
+    it('a token revoked at the API: the fetch resolves 200 after exactly one refresh_token call', async () => {
+      const lab = await start(sdk)
+      const { tab } = await signedInTab(lab)
+      lab.api.revokeSeen()
 
-    const [mark, marks] = [lab.mark(), await getterMark(tabs)]
-    const results = await Promise.all(tabs.map(call))
-    const edges = lab.since(mark)
-    const signedOut = await record(sdk, 'c 5 tabs, revoke, storm', edges, results.map((r) => r.status), tabs, marks)
+      const [mark, marks] = [lab.mark(), await getterMark([tab])]
+      const result = await call(tab)
+      const edges = lab.since(mark)
+      await record(engine, sdk, 'a revoked at API', edges, [result.status], [tab], marks)
 
-    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
-    expect(edges).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
-    expect(signedOut).toBe(0)
-  })
+      expect(result.status).toBe(200)
+      expect(edges).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
+    })
 
-  it('d four tabs opened at the same moment on a stored session near expiry: at most one token call, all signed in', async () => {
-    // 45 s tokens, opened with 25 s left: inside sw-bearer's and Okta's 30 s margins (Auth0's is 60 s).
-    const lab = await start(sdk, 45)
-    const { tab, exp } = await signedInTab(lab)
-    await tab.close() // the session is what is stored: the worker's IndexedDB and the SDK's localStorage
-    lab.op.accessTokenTtl = TTL
-    await untilLeft(exp, 25)
+    it('b the API clock 45 s ahead: a token still good for the browser is refreshed on its 401, one call', async () => {
+      // 60 s tokens: expired for the API after 15 s, not due for sw-bearer's 30 s leeway until 30 s.
+      const lab = await start(sdk, 60)
+      const { tab, exp } = await signedInTab(lab)
+      lab.op.accessTokenTtl = TTL // the refreshed token stays good for the skewed API
+      lab.api.skewSeconds = 45
+      await untilLeft(exp, 60 - 17)
 
-    const mark = lab.mark()
-    const tabs = await Promise.all([1, 2, 3, 4].map(() => lab.openTab()))
-    const opened = lab.since(mark)
-    const results = []
-    for (const t of tabs) results.push(await call(t))
-    const signedOut = await record(sdk, 'd 4 tabs at once, 25 s left', opened, results.map((r) => r.status), tabs)
+      const [mark, marks] = [lab.mark(), await getterMark([tab])]
+      const result = await call(tab)
+      const edges = lab.since(mark)
+      await record(engine, sdk, 'b API clock +45 s', edges, [result.status], [tab], marks)
 
-    expect(opened.tokenCalls).toBeLessThanOrEqual(1)
-    expect(opened).toMatchObject({ invalidGrant: 0, grantRevoked: 0 })
-    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200])
-    expect(signedOut).toBe(0)
-  })
+      expect(result.status).toBe(200)
+      expect(edges).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
+      expect(lab.api.counters(mark.api).reasons).toEqual({ expired: 1 })
+    })
 
-  it('e sign-out in one tab signs out every tab, and after a reload sw-bearer and the SDK agree nobody is signed in', async () => {
-    const lab = await start(sdk)
-    const { tab } = await signedInTab(lab)
-    const tabs = [tab, await lab.openTab(), await lab.openTab()]
+    it('c five tabs fetch at once after a revoke: every fetch 200, one token call, nobody signed out', async () => {
+      const lab = await start(sdk)
+      const { tab } = await signedInTab(lab)
+      const tabs = [tab]
+      for (let i = 0; i < 4; i++) tabs.push(await lab.openTab())
+      for (const t of tabs) expect((await call(t)).status).toBe(200)
+      lab.api.revokeSeen()
 
-    const [mark, marks] = [lab.mark(), await getterMark(tabs)]
-    await signOut(tab)
-    for (const t of tabs) {
-      await expect.poll(() => events(t, 'logout').then((e) => e.length)).toBeGreaterThan(0)
-      expect((await state(t)).hasToken).toBe(false)
-    }
-    const other = tabs[1]!
-    await other.reload()
-    await booted(other)
-    marks[1] = 0 // a new document: its getter calls are all since the reload
-    const after = await state(other)
-    const result = await call(other)
-    const edges = lab.since(mark)
-    const signedOut = await record(sdk, 'e sign-out, reload', edges, [result.status], tabs, marks)
+      const [mark, marks] = [lab.mark(), await getterMark(tabs)]
+      // Every tab's fetch starts before any is awaited, so they overlap under WebDriver classic too.
+      for (const t of tabs) await startCall(t)
+      const results = await Promise.all(tabs.map(collectCall))
+      const edges = lab.since(mark)
+      const signedOut = await record(engine, sdk, 'c 5 tabs, revoke, storm', edges, results.map((r) => r.status), tabs, marks)
 
-    expect(signedOut).toBe(3)
-    expect(after).toEqual({ hasToken: false, sdkSignedIn: false })
-    expect(result.status).toBe(401)
-    expect(edges).toMatchObject({ tokenCalls: 0, api401: 1, api401WithoutToken: 1 })
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+      expect(edges).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
+      expect(signedOut).toBe(0)
+    })
+
+    it('d four tabs opened at the same moment on a stored session near expiry: at most one token call, all signed in', async () => {
+      // 45 s tokens, opened with 25 s left: inside sw-bearer's and Okta's 30 s margins (Auth0's is 60 s).
+      const lab = await start(sdk, 45)
+      const { tab, exp } = await signedInTab(lab)
+      await tab.close() // the session is what is stored: the worker's IndexedDB and the SDK's localStorage
+      lab.op.accessTokenTtl = TTL
+      await untilLeft(exp, 25)
+
+      const mark = lab.mark()
+      const tabs = await lab.openTabs(4)
+      const opened = lab.since(mark)
+      const results = []
+      for (const t of tabs) results.push(await call(t))
+      const signedOut = await record(engine, sdk, 'd 4 tabs at once, 25 s left', opened, results.map((r) => r.status), tabs)
+
+      expect(opened.tokenCalls).toBeLessThanOrEqual(1)
+      expect(opened).toMatchObject({ invalidGrant: 0, grantRevoked: 0 })
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200])
+      expect(signedOut).toBe(0)
+    })
+
+    it('e sign-out in one tab signs out every tab, and after a reload sw-bearer and the SDK agree nobody is signed in', async () => {
+      const lab = await start(sdk)
+      const { tab } = await signedInTab(lab)
+      const tabs = [tab, await lab.openTab(), await lab.openTab()]
+
+      const [mark, marks] = [lab.mark(), await getterMark(tabs)]
+      await signOut(tab)
+      for (const t of tabs) {
+        await expect.poll(() => events(t, 'logout').then((e) => e.length)).toBeGreaterThan(0)
+        expect((await state(t)).hasToken).toBe(false)
+      }
+      const other = tabs[1]!
+      await other.reload()
+      await booted(other)
+      marks[1] = 0 // a new document: its getter calls are all since the reload
+      const after = await state(other)
+      const result = await call(other)
+      const edges = lab.since(mark)
+      const signedOut = await record(engine, sdk, 'e sign-out, reload', edges, [result.status], tabs, marks)
+
+      expect(signedOut).toBe(3)
+      expect(after).toEqual({ hasToken: false, sdkSignedIn: false })
+      expect(result.status).toBe(401)
+      expect(edges).toMatchObject({ tokenCalls: 0, api401: 1, api401WithoutToken: 1 })
+    })
   })
 })

@@ -1,7 +1,8 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { CLIENT_ID, startOpenIdProvider, type OpenIdProvider } from '../../../../tools/openidProvider.js'
+import type { Context, Engine, Tab } from '../engines/index.js'
 import type { Served } from '../httpServer.js'
 import type { BuiltPages } from './buildPages.js'
+import { navigateFromPage, waitInTab } from './navigation.js'
 import type { PageConfig } from './pages/app.js'
 import { servePages, type Sdk } from './pageServer.js'
 import { startVerifyingApi, type VerifyingApi } from './verifyingApi.js'
@@ -30,10 +31,10 @@ export class RealLab {
     readonly op: OpenIdProvider,
     readonly api: VerifyingApi,
     readonly site: Served & { origin: string },
-    readonly context: BrowserContext,
+    readonly context: Context,
   ) {}
 
-  static async start(sdk: Sdk, built: BuiltPages, browser: Browser, accessTokenTtl: number): Promise<RealLab> {
+  static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number): Promise<RealLab> {
     let config: (() => PageConfig) | undefined
     const site = await servePages(built.files, () => config!())
     const op = await startOpenIdProvider({
@@ -50,7 +51,7 @@ export class RealLab {
     // Only to check that the tests can fail: see PageConfig['broken'].
     const broken = process.env.REAL_SDK_BROKEN as PageConfig['broken']
     config = () => ({ issuer: op.issuer, opOrigin: op.origin, apiOrigin: api.origin, audience: AUDIENCE, clientId: CLIENT_ID, ...(broken && { broken }) })
-    return new RealLab(sdk, op, api, site, await browser.newContext())
+    return new RealLab(sdk, op, api, site, await engine.newContext())
   }
 
   get url(): string {
@@ -58,20 +59,44 @@ export class RealLab {
   }
 
   /** A tab with the app booted: SDK loaded, sw-bearer registered. */
-  async openTab(): Promise<Page> {
-    const page = await this.context.newPage()
-    if (process.env.LAB_DEBUG) page.on('console', (m) => console.log(`[${this.sdk}] ${m.text()}`))
-    await page.goto(this.url)
-    await booted(page)
-    return page
+  async openTab(): Promise<Tab> {
+    const tab = await this.context.newPage()
+    await tab.goto(this.url)
+    await booted(tab)
+    return tab
+  }
+
+  /**
+   * `count` tabs loading the app at the same moment: every navigation starts before any is
+   * awaited, since goto waits for a load and WebDriver classic runs one command at a time.
+   */
+  async openTabs(count: number): Promise<Tab[]> {
+    const tabs: Tab[] = []
+    for (let i = 0; i < count; i++) tabs.push(await this.context.newPage())
+    for (const tab of tabs) await navigateFromPage(tab, (url) => location.assign(url), this.url)
+    await Promise.all(tabs.map(booted))
+    return tabs
   }
 
   /** Signs in through the provider: the SDK's redirect, the scripted login and consent, the callback. */
-  async login(page: Page, user = 'alice'): Promise<void> {
-    const back = page.waitForURL((u) => u.href.startsWith(this.url) && u.searchParams.has('code'), { timeout: 30_000 })
-    await page.evaluate((u) => (window as any).app.login(u), user).catch(() => {}) // the navigation ends the evaluate
-    await back
-    await booted(page)
+  async login(tab: Tab, user = 'alice'): Promise<void> {
+    const mark = this.op.mark()
+    // The document that leaves is marked, so the one the provider sends back is told apart from it.
+    await navigateFromPage(
+      tab,
+      (u) => {
+        ;(window as any).leftToSignIn = true
+        void (window as any).app.login(u)
+      },
+      user,
+    )
+    await waitInTab(tab, 'back from the provider', (url) => location.href.startsWith(url) && !(window as any).leftToSignIn, this.url).catch(async (error: Error) => {
+      throw new Error(`${error.message}; the tab shows ${await tab.evaluate(() => location.href).catch(String)}`)
+    })
+    await booted(tab)
+    // The callback redeemed its code: the sign-in went through, not an error sent back to the app.
+    const { codeOk } = this.op.counters(mark)
+    if (codeOk !== 1) throw new Error(`login: ${codeOk} authorization codes redeemed, not 1`)
   }
 
   mark(): { op: number; api: number } {
@@ -99,8 +124,9 @@ export class RealLab {
   }
 }
 
-export async function booted(page: Page): Promise<void> {
-  await page.waitForFunction(() => (window as any).app?.ready === true, null, { timeout: 30_000 })
-  const error = await page.evaluate(() => (window as any).app.bootError)
+/** Until the app has booted (through a navigation still under way); throws its boot error. */
+export async function booted(tab: Tab): Promise<void> {
+  await waitInTab(tab, 'app boot', () => (window as any).app?.ready === true, undefined)
+  const error = await tab.evaluate(() => (window as any).app.bootError)
   if (error) throw new Error(`page boot: ${error}`)
 }
