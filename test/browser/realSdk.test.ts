@@ -9,7 +9,8 @@ import { call, collectCall, events, getterCalls, signOut, sleep, startCall, stat
 // through the public API and the project's adapters, in every engine. Everything is judged at
 // the edges: the provider's token endpoint, the API's answers, and what each tab's session reports.
 // REAL_SDK_BROKEN=ignore-force (a b c), startup-outside (d) or sdk-only-signout (e) runs the
-// pages with a behaviour the issue calls broken: those scenarios must then fail.
+// pages with a behaviour the issue calls broken: those scenarios must then fail, all but Auth0's b,
+// whose SDK treats its 60 s tokens as expired 60 s early and so refreshes without being forced.
 
 /** Long enough that neither sw-bearer (30 s) nor an SDK (Auth0 60 s, Okta 30 s) refreshes on its own mid-test. */
 const TTL = 120
