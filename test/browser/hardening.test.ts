@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { call, collect, events, sleep, start, storm } from './harness/page.js'
+import { call, collect, events, sleep, start, storeBehindWorker, storm } from './harness/page.js'
 import { itNeeds } from './harness/gaps.js'
 import { useLab } from './harness/useLab.js'
 import { engines } from './harness/engines/index.js'
@@ -45,19 +45,7 @@ describe.each(engines)('%s', (engine) => {
     itNeeds(engine, 'stopWorkersInPlace', 'checks a token read back from IndexedDB like any other: a tampered one is never sent', async () => {
       const [page] = await lab.signedInTabs(1)
       for (const [i, tampered] of ['tök spaced', 'a\r\nX-Evil: 1', ''].entries()) {
-        await page!.evaluate(async (token) => {
-          const db = await new Promise<IDBDatabase>(async (resolve, reject) => {
-            const open = indexedDB.open(`sw-bearer ${(await navigator.serviceWorker.getRegistration())!.scope}`)
-            open.onsuccess = () => resolve(open.result)
-            open.onerror = () => reject(open.error)
-          })
-          const stamp = Date.now() * 2
-          const tx = db.transaction(['session', 'meta'], 'readwrite')
-          tx.objectStore('session').put({ token, stamp }, 'current')
-          tx.objectStore('meta').put(stamp, 'stamp')
-          await new Promise((resolve) => (tx.oncomplete = resolve))
-          db.close()
-        }, tampered)
+        await storeBehindWorker(page!, tampered)
         await lab.stopWorkers(page!)
         const result = await call(page!, `${lab.apiOrigin}/echo?id=tampered-${i}`)
         expect(result.status).toBe(200)

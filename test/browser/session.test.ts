@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { engines, type Tab } from './harness/engines/index.js'
-import { call, providerCalls, sleep } from './harness/page.js'
+import { call, providerCalls, sleep, storeBehindWorker } from './harness/page.js'
 import { itNeeds } from './harness/gaps.js'
 import { useLab } from './harness/useLab.js'
 
@@ -156,18 +156,8 @@ describe.each(engines)('%s', (engine) => {
 
     it('a worker the browser stopped while every page of the origin was away reads its token back from IndexedDB', async () => {
       const page = await lab.signedInTab(await lab.context())
-      // Stored behind the worker's back: only a worker that starts afresh reads it.
       const stored = await lab.issuer.mint()
-      await page.evaluate(async (token) => {
-        const name = `sw-bearer ${(await navigator.serviceWorker.getRegistration())!.scope}`
-        const db = await new Promise<IDBDatabase>((resolve) => (indexedDB.open(name).onsuccess = (e) => resolve((e.target as IDBOpenDBRequest).result)))
-        const stamp = Date.now() * 2
-        const tx = db.transaction(['session', 'meta'], 'readwrite')
-        tx.objectStore('session').put({ token, stamp }, 'current')
-        tx.objectStore('meta').put(stamp, 'stamp')
-        await new Promise((resolve) => (tx.oncomplete = resolve))
-        db.close()
-      }, stored)
+      await storeBehindWorker(page, stored)
       await page.goto('about:blank')
       // WebKit stops a worker ~10 s after the last page of its origin left; the others on demand.
       if (lab.engine.can.stopWorkersInPlace) await lab.stopWorkers(page)

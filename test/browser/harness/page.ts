@@ -33,3 +33,22 @@ export const start = (page: Tab, urls: string[], init?: RequestInit): Promise<vo
 
 /** The results of what `start` began in this page. */
 export const collect = (page: Tab): Promise<Result[]> => page.evaluate(() => (window as any).pending)
+
+/**
+ * Writes `token` into the worker's IndexedDB from the page, newer than anything there, without
+ * telling the worker: only a worker that starts afresh (or resyncs) reads it.
+ */
+export const storeBehindWorker = (page: Tab, token: string): Promise<void> =>
+  page.evaluate(async (t) => {
+    const db = await new Promise<IDBDatabase>(async (resolve, reject) => {
+      const open = indexedDB.open(`sw-bearer ${(await navigator.serviceWorker.getRegistration())!.scope}`)
+      open.onsuccess = () => resolve(open.result)
+      open.onerror = () => reject(open.error)
+    })
+    const stamp = Date.now() * 2
+    const tx = db.transaction(['session', 'meta'], 'readwrite')
+    tx.objectStore('session').put({ token: t, stamp }, 'current')
+    tx.objectStore('meta').put(stamp, 'stamp')
+    await new Promise((resolve) => (tx.oncomplete = resolve))
+    db.close()
+  }, token)
