@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { BrowserContext } from 'playwright-core'
 import { startApi, type ApiServer } from './apiServer.js'
 import { BUILD_DIR } from './bundle.js'
 import { launchEngine, type Context, type Engine, type EngineName, type TabOf } from './engines/index.js'
@@ -21,10 +20,8 @@ export interface SwOptions {
  * One browser, a page origin (localhost), an API origin and an unlisted origin
  * (127.0.0.1, other ports), and an issuer behind the page's getAccessToken.
  * Each test takes fresh browser contexts, so registrations and storage never leak.
- * Started with an `engine`, its contexts and tabs are the engine-neutral ones; without,
- * playwright's Chromium ones, for the files not yet ported to every engine.
  */
-export class Lab<C extends Context = BrowserContext> {
+export class Lab<C extends Context = Context> {
   swOptions: SwOptions
   /** Changes the worker script's bytes, so the browser sees a new version. */
   swVersion = 1
@@ -56,12 +53,10 @@ export class Lab<C extends Context = BrowserContext> {
     return `http://127.0.0.1:${this.other.port}`
   }
 
-  static async start(options?: { bfcache?: boolean }): Promise<Lab>
-  static async start(options: { bfcache?: boolean; engine: EngineName }): Promise<Lab<Context>>
-  static async start(options: { bfcache?: boolean; engine?: EngineName } = {}): Promise<Lab<any>> {
+  static async start(options: { bfcache?: boolean; engine: EngineName }): Promise<Lab> {
     const issuer = new Issuer()
     const accepts = (token: string) => issuer.valid.has(token)
-    const [engine, api, other] = await Promise.all([launchEngine(options.engine ?? 'chromium', options), startApi(accepts), startApi(accepts)])
+    const [engine, api, other] = await Promise.all([launchEngine(options.engine, options), startApi(accepts), startApi(accepts)])
     const built = new Map<string, Buffer>()
     for (const name of await readdir(BUILD_DIR)) built.set(`/${name}`, await readFile(join(BUILD_DIR, name)))
     let lab: Lab<any> | undefined

@@ -1,21 +1,19 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest'
-import type { Context, EngineName } from './engines/index.js'
+import type { EngineName } from './engines/index.js'
 import { Lab } from './lab.js'
 
 /**
  * One lab per test file, reset before each test. Returns a stand-in usable at
  * module level, before beforeAll has started the real one.
  */
-export function useLab(options?: { bfcache?: boolean }): Lab
-export function useLab(options: { bfcache?: boolean; engine: EngineName }): Lab<Context>
-export function useLab(options: { bfcache?: boolean; engine?: EngineName } = {}): Lab<any> {
-  let lab: Lab<any> | undefined
+export function useLab(options: { bfcache?: boolean; engine: EngineName }): Lab {
+  let lab: Lab | undefined
   beforeAll(async () => {
-    lab = await Lab.start(options as { engine: EngineName })
+    lab = await Lab.start(options)
   })
   afterAll(() => lab?.close())
   beforeEach(() => lab!.reset())
-  return new Proxy({} as Lab<any>, {
+  return new Proxy({} as Lab, {
     get(_, key) {
       const value = Reflect.get(lab!, key, lab)
       return typeof value === 'function' ? value.bind(lab) : value
