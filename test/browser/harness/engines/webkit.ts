@@ -38,9 +38,10 @@ export async function webkitEngine(): Promise<Engine> {
     try {
       await pollUntil(() => fetch(`${base}/status`).then((r) => r.ok, () => false), 15_000)
       // Now and then (about 1 session in 6 here) MiniBrowser never comes up and the new session
-      // hangs for good, where it otherwise starts in 0.2–0.4 s (measured over 25 sessions with a
-      // 40 s bound): give up soon, and a fresh driver then does.
-      const session = await newSession(base, capabilities, AbortSignal.timeout(4_000))
+      // hangs for good, where it otherwise starts in 0.2–0.4 s on an idle machine (measured over 25
+      // sessions with a 40 s bound): a fresh driver then does. Not sooner than 8 s: under a test
+      // run's load slow starts are common, and a 4 s bound gave 36 retries in a full run, not 14.
+      const session = await newSession(base, capabilities, AbortSignal.timeout(8_000))
       // The driver awaits a promise an evaluate returns, and tests wait on refreshes for tens of seconds.
       await session.command('POST', '/timeouts', { script: 300_000 })
       return { ...session, quit: () => session.quit().finally(() => stop(driver)) }
