@@ -7,6 +7,9 @@
  * where the same requests from five pages would simply queue. Queueing here costs
  * nothing below the cap: the browser runs only a handful of connections per host.
  */
+/** What to send once a slot is free: a request, "not yet" (a promise to wait for), or "no longer" (null). */
+type Build = () => Request | Promise<unknown> | null
+
 export class FetchLimiter {
   #active = 0
   #waiting: Array<() => void> = []
@@ -26,10 +29,11 @@ export class FetchLimiter {
    * Sends the request `build` returns, once a slot is free. Built then, not when queued:
    * a request that waited behind a storm goes with the token current when it leaves,
    * not one refused meanwhile. `build` may instead return a promise, to say "not yet":
-   * the slot goes to the next request, and this one queues again once it settles.
+   * the slot goes to the next request, and this one queues again once it settles; or
+   * null, to say "no longer": nothing is sent, and this resolves with null.
    * Not async on purpose: below the cap the request starts at once.
    */
-  fetch(build: () => Request | Promise<unknown>): Promise<Response> {
+  fetch(build: Build): Promise<Response | null> {
     if (this.#active < this.#limit) {
       this.#active++
       return this.#send(build)
@@ -37,8 +41,8 @@ export class FetchLimiter {
     return new Promise<void>((resolve) => this.#waiting.push(resolve)).then(() => this.#send(build))
   }
 
-  #send(build: () => Request | Promise<unknown>): Promise<Response> {
-    let built: Request | Promise<unknown>
+  #send(build: Build): Promise<Response | null> {
+    let built: ReturnType<Build>
     try {
       built = build()
     } catch (error) {
@@ -47,7 +51,7 @@ export class FetchLimiter {
     }
     if (!(built instanceof Request)) {
       this.#release()
-      return built.then(() => this.fetch(build))
+      return built === null ? Promise.resolve(null) : built.then(() => this.fetch(build))
     }
     const response = fetch(built)
     response.then(this.#release, this.#release)

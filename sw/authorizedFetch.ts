@@ -37,7 +37,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export function authorizedFetch({ origins, state, refresher, expiry }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
-  const send = (build: () => Request | Promise<unknown>) => limiter.fetch(build)
+  // Only a retry's build ever says "no longer" (null), so the other sends always get a response.
+  const send = (build: () => Request | Promise<unknown>) => limiter.fetch(build) as Promise<Response>
   // A 401 says something about our token only when an API origin said it, not a
   // server a redirect led to (which never saw the token).
   const refusedByApi = (response: Response) =>
@@ -99,11 +100,12 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     // The token is put on as the request leaves the queue (see FetchLimiter): behind a storm
     // that is after the 401s ahead of it were refreshed, so it goes with the new token, once.
     const sent = { token: null as string | null }
-    const sendWithCurrent = (request: Request) =>
-      send(() => {
+    // Logout wins: a request of the session that ended never takes the next one's token, and a
+    // retry is not sent at all once it ended (a retry queued behind a storm may leave after it).
+    const sendWithCurrent = (request: Request, retry = false) =>
+      limiter.fetch(() => {
         sent.token = null
-        // Logout wins: a request of the session that ended never takes the next one's token.
-        if (state.header === null || state.logouts !== logouts) return request
+        if (state.header === null || state.logouts !== logouts) return retry ? null : request
         // A refresh began while it queued: the token it would take is being replaced. It waits
         // for it without holding a slot, so the SDK's own requests still get one.
         const flight = refresher.inFlight
@@ -111,7 +113,7 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
         sent.token = state.token
         return withToken(request, state.header)
       })
-    const first = await (bare ? send(() => request) : sendWithCurrent(request))
+    const first = (await (bare ? send(() => request) : sendWithCurrent(request)))!
     const sentToken = sent.token
     if (!refusedByApi(first)) {
       if (sentToken !== null) refresher.accepted()
@@ -128,8 +130,9 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       await refresher.run({ clientId, reason: 'unauthorized' })
     }
     if (state.header === null || state.token === sentToken || state.logouts !== logouts) return first
+    const retry = await sendWithCurrent(replay, true)
+    if (retry === null) return first
     void first.body?.cancel()
-    const retry = await sendWithCurrent(replay)
     // A token refused the moment it arrived means the provider is not really refreshing.
     if (!refusedByApi(retry)) refresher.accepted()
     else if (sent.token !== null) refresher.rejected(sent.token)

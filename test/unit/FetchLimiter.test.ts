@@ -17,7 +17,7 @@ describe('FetchLimiter', () => {
     })
     const limiter = new FetchLimiter(3)
     const urls = Array.from({ length: 20 }, (_, i) => `http://a.test/${i}`)
-    const bodies = await Promise.all(urls.map((u) => limiter.fetch(() => new Request(u)).then((r) => r.text())))
+    const bodies = await Promise.all(urls.map((u) => limiter.fetch(() => new Request(u)).then((r) => r!.text())))
     expect(bodies).toEqual(urls)
     expect(started).toEqual(urls)
     expect(peak).toBe(3)
@@ -42,10 +42,10 @@ describe('FetchLimiter', () => {
     const queued = limiter.fetch(build)
     header = 'Bearer new'
     release.shift()!()
-    expect(await (await first).text()).toBe('Bearer old')
+    expect(await (await first)!.text()).toBe('Bearer old')
     await vi.waitFor(() => expect(release).toHaveLength(1))
     release.shift()!()
-    expect(await (await queued).text()).toBe('Bearer new')
+    expect(await (await queued)!.text()).toBe('Bearer new')
   })
 
   it('frees the slot when building the request throws, and passes the error on', async () => {
@@ -55,7 +55,7 @@ describe('FetchLimiter', () => {
       throw new TypeError('body already used')
     })
     await expect(failed).rejects.toThrow('body already used')
-    expect(await (await limiter.fetch(() => new Request('http://a.test/ok'))).text()).toBe('http://a.test/ok')
+    expect(await (await limiter.fetch(() => new Request('http://a.test/ok')))!.text()).toBe('http://a.test/ok')
   })
 
   it('a build that says "not yet" gives its slot to the next request and queues again once that settles', async () => {
@@ -67,9 +67,16 @@ describe('FetchLimiter', () => {
     let waited = false
     const deferred = limiter.fetch(() => (waited ? new Request('http://a.test/deferred') : ((waited = true), notYet)))
     const other = limiter.fetch(() => new Request('http://a.test/other'))
-    expect(await (await other).text()).toBe('http://a.test/other')
+    expect(await (await other)!.text()).toBe('http://a.test/other')
     ready()
-    expect(await (await deferred).text()).toBe('http://a.test/deferred')
+    expect(await (await deferred)!.text()).toBe('http://a.test/deferred')
     expect(started).toEqual(['http://a.test/other', 'http://a.test/deferred'])
+  })
+
+  it('a build that says "no longer" sends nothing, resolves with null and frees its slot', async () => {
+    vi.stubGlobal('fetch', async (request: Request) => new Response(request.url))
+    const limiter = new FetchLimiter(1)
+    expect(await limiter.fetch(() => null)).toBeNull()
+    expect(await (await limiter.fetch(() => new Request('http://a.test/next')))!.text()).toBe('http://a.test/next')
   })
 })
