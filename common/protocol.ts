@@ -57,7 +57,7 @@ export type WorkerMessage =
    * `timeoutMs`: how long the worker waits for the ack, and then for the provider. The
    * page gives up on the call then too, so a later request calls the SDK again instead of
    * joining a call that never settles. `sentAt` (ms since the epoch, the worker's
-   * `Date.now()`, the same clock as the page's): a tab that gets the request later than
+   * `Date.now()`, the same clock as the page's): a tab that gets the request more than twice
    * `timeoutMs` after it (its main thread was stuck) ignores it, since the worker has asked
    * another tab by then; calling the provider anyway would spend a refresh for nothing.
    * Both optional: a worker from before they existed omits them.

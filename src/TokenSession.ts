@@ -144,8 +144,9 @@ export class TokenSession extends EventTarget {
     const port = event.ports[0]
     if (message?.type === 'refresh-request' && port && !answered.has(port) && (newest ?? this) === this) {
       answered.add(port)
-      // Delivered after the worker stopped waiting for our ack: it has asked another tab.
-      if (message.sentAt !== undefined && message.timeoutMs !== undefined && Date.now() - message.sentAt > message.timeoutMs) return
+      // Delivered long after the worker stopped waiting for our ack: it has asked another tab.
+      // Twice its bound, since a busy worker's own timer fires late; a tab is stuck far longer.
+      if (message.sentAt !== undefined && message.timeoutMs !== undefined && Date.now() - message.sentAt > 2 * message.timeoutMs) return
       // A worker from before forceRefresh existed only asked when its token was refused or due.
       const context = { reason: message.reason, forceRefresh: message.forceRefresh ?? message.reason !== 'startup' }
       void this.#answerRefresh(port, context, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)

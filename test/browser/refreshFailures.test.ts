@@ -38,7 +38,8 @@ describe.each(engines)('%s', (engine) => {
       // thread turns) and before the worker's refresh request, after the slow 401, can be acknowledged.
       await expect.poll(() => lab.api.sends('stuck').length, { interval: 20 }).toBe(1)
       await stuck!.evaluate(() => {
-        const until = performance.now() + 2500
+        // Stuck past twice the worker's ack timeout: when it comes to, the request is too old to answer.
+        const until = performance.now() + 3500
         while (performance.now() < until);
       })
       const [result] = await collect(stuck!)

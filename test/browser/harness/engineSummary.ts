@@ -4,8 +4,8 @@ import { GAP_MARK } from './gaps.js'
 
 /**
  * Prints, after the run, how many browser tests each engine passed and failed, and its gaps.
- * A test is its engine's by its outermost describe (`describe.each(engines)`); files not yet
- * run per engine are Chromium's.
+ * A test is its engine's by its outermost describe (`describe.each(engines)`); a browser test
+ * outside one is an error, so no engine's count silently takes another's.
  */
 class EngineSummary implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
@@ -13,8 +13,10 @@ class EngineSummary implements Reporter {
     for (const module of modules) {
       if (module.project.name !== 'browser') continue
       for (const test of module.children.allTests()) {
-        const top = test.fullName.split(' > ')[0] as EngineName
-        const engine = ENGINE_NAMES.includes(top) ? top : 'chromium'
+        // `describe.each(engines)('%s', …)`, or a name that starts with it ('%s driver').
+        const top = test.fullName.split(' > ')[0]!.split(' ')[0] as EngineName
+        if (!ENGINE_NAMES.includes(top)) throw new Error(`${module.relativeModuleId}: "${test.fullName}" is in no engine's describe`)
+        const engine = top
         const row = rows.get(engine) ?? { passed: 0, failed: 0, gaps: [] }
         rows.set(engine, row)
         const state = test.result().state
