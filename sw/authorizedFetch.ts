@@ -106,10 +106,11 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       limiter.fetch(() => {
         sent.token = null
         if (state.header === null || state.logouts !== logouts) return retry ? null : request
-        // A refresh began while it queued: the token it would take is being replaced. It waits
-        // for it without holding a slot, so the SDK's own requests still get one.
+        // A refresh began while it queued: the token it would take is being replaced. An app
+        // request waits for it without holding a slot, so the SDK's own requests still get one.
+        // A document's script or style never waits (see settle): its 401, if any, is retried.
         const flight = refresher.inFlight
-        if (flight) return flight.catch(() => {})
+        if (flight && request.destination === '') return flight.catch(() => {})
         sent.token = state.token
         return withToken(request, state.header)
       })
