@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { engines, type Tab } from './harness/engines/index.js'
-import { call, providerCalls, sleep, storeBehindWorker } from './harness/page.js'
+import { call, providerCalls, storeBehindWorker } from './harness/page.js'
 import { itNeeds } from './harness/gaps.js'
 import { useLab } from './harness/useLab.js'
 
@@ -158,12 +158,7 @@ describe.each(engines)('%s', (engine) => {
       const page = await lab.signedInTab(await lab.context())
       const stored = await lab.issuer.mint()
       await storeBehindWorker(page, stored)
-      await page.goto('about:blank')
-      // WebKit stops a worker ~10 s after the last page of its origin left; the others on demand.
-      if (lab.engine.can.stopWorkersInPlace) await lab.stopWorkers(page)
-      else await sleep(12_000)
-      await page.goto(`${lab.pageOrigin}/`)
-      await page.waitForFunction(() => 'register' in window)
+      await lab.restartWorkerAway(page)
       // Before the app registers: the worker alone, as it starts, with what IndexedDB holds.
       expect(await lab.authorizationSeen(page, 'after-away')).toBe(`Bearer ${stored}`)
     })
@@ -196,10 +191,10 @@ describe.each(engines)('%s', (engine) => {
       expect(await lab.authorizationSeen(a, 'after-logout')).toBeNull()
     })
 
-    itNeeds(engine, 'stopWorkersInPlace', 'logout() resolves after memory and IndexedDB are cleared: a restarted worker sends nothing', async () => {
+    it('logout() resolves after memory and IndexedDB are cleared: a restarted worker sends nothing', async () => {
       const page = await lab.signedInTab(await lab.context())
       await page.evaluate(() => (window as any).session.logout())
-      await lab.stopWorkers(page)
+      await lab.restartWorkerAway(page)
       expect(await lab.authorizationSeen(page, 'cold-after-logout')).toBeNull()
     })
 
@@ -225,14 +220,14 @@ describe.each(engines)('%s', (engine) => {
   describe('bad input', () => {
     const hostile = ['', 'a\r\nX-Evil: 1', 'a\nb', 'a\u0000b', 'tökén', 'a b', 'x'.repeat(64 * 1024)]
 
-    itNeeds(engine, 'stopWorkersInPlace', 'setToken rejects invalid header values with invalid-token and stores nothing', async () => {
+    it('setToken rejects invalid header values with invalid-token and stores nothing', async () => {
       const page = await lab.signedInTab(await lab.context())
       for (const token of hostile) {
         const error = await page.evaluate((t) => (window as any).swError((window as any).session.setToken(t)), token)
         expect(error, JSON.stringify(token.slice(0, 20))).toMatchObject({ name: 'SwBearerError', code: 'invalid-token' })
         expect(error.message).not.toContain(token.slice(0, 8) || '\u0000\u0000')
       }
-      await lab.stopWorkers(page)
+      await lab.restartWorkerAway(page)
       expect(await lab.authorizationSeen(page, 'unchanged')).toBe(`Bearer ${lab.issuer.issued[0]}`)
     })
 

@@ -143,6 +143,19 @@ export class Lab<C extends Context = Context> {
     return this.engine.stopWorkers(page)
   }
 
+  /**
+   * A restart every engine can do: `page`, the only tab of its origin, leaves; the worker is stopped
+   * (on demand, or in WebKit by waiting out its ~10 s idle stop); the page comes back reloaded and
+   * not registered, so what it sends is the new worker's alone, from IndexedDB.
+   */
+  async restartWorkerAway(page: TabOf<C>): Promise<void> {
+    await page.goto('about:blank')
+    if (this.engine.can.stopWorkersInPlace) await this.engine.stopWorkers(page)
+    else await new Promise((resolve) => setTimeout(resolve, 12_000))
+    await page.goto(`${this.pageOrigin}/`)
+    await page.waitForFunction(() => 'register' in window)
+  }
+
   async close(): Promise<void> {
     await this.reset()
     this.issuer.releaseHanging()
