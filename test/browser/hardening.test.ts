@@ -42,7 +42,7 @@ describe.each(engines)('%s', (engine) => {
       expect(await lab.authorizationSeen(page!, 'kept')).toBe(`Bearer ${kept}`)
     })
 
-    itNeeds(engine, 'stopWorkersInPlace', 'checks a token read back from IndexedDB like any other: a tampered one is never sent', async () => {
+    itNeeds(lab, engine, 'stopWorkersInPlace', 'checks a token read back from IndexedDB like any other: a tampered one is never sent', async () => {
       const [page] = await lab.signedInTabs(1)
       for (const [i, tampered] of ['tök spaced', 'a\r\nX-Evil: 1', ''].entries()) {
         await storeBehindWorker(page!, tampered)
@@ -155,7 +155,7 @@ describe.each(engines)('%s', (engine) => {
   })
 
   describe('lifetime', () => {
-    itNeeds(engine, 'stopWorkersInPlace', 'worker stopped mid-refresh: nothing hangs, and the next request refreshes once and succeeds', async () => {
+    itNeeds(lab, engine, 'stopWorkersInPlace', 'worker stopped mid-refresh: nothing hangs, and the next request refreshes once and succeeds', async () => {
       const [page] = await lab.signedInTabs(1)
       lab.issuer.revokeAll()
       lab.issuer.delayMs = 1500
@@ -206,7 +206,7 @@ describe.each(engines)('%s', (engine) => {
   })
 
   describe('two apps on one origin', () => {
-    itNeeds(engine, 'stopWorkersInPlace', 'keep their tokens, their tabs and their logouts apart, also after the workers restart', async () => {
+    itNeeds(lab, engine, 'stopWorkersInPlace', 'keep their tokens, their tabs and their logouts apart, also after the workers restart', async () => {
       // Two apps, two SDKs: each one's startup gets its own token.
       lab.issuer.caches = false
       const context = await lab.context()

@@ -51,7 +51,7 @@ describe.each(engines)('%s', (engine) => {
     const hasToken = (page: Tab): Promise<boolean> => page.evaluate(() => (window as any).session.hasToken)
     const calls = async (pages: Tab[]) => (await Promise.all(pages.map((p) => p.evaluate(() => (window as any).providerCalls)))).reduce((a, b) => a + b, 0)
 
-    itNeeds(engine, ['clearSiteData', 'stopWorkersInPlace'], 'IndexedDB cleared, then the worker restarts: the next request gets a token through the single flight, every tab stays signed in', async () => {
+    itNeeds(lab, engine, ['clearSiteData', 'stopWorkersInPlace'], 'IndexedDB cleared, then the worker restarts: the next request gets a token through the single flight, every tab stays signed in', async () => {
       const tabs = await lab.signedInTabs(2)
       await clearSiteData(tabs[0]!, 'indexeddb')
       await lab.stopWorkers(tabs[0]!)
@@ -64,7 +64,7 @@ describe.each(engines)('%s', (engine) => {
       expect(lab.api.sends('after-clear-0')).toHaveLength(1) // asked before sending: no 401 first
     })
 
-    itNeeds(engine, ['clearSiteData', 'stopWorkersInPlace'], 'IndexedDB cleared, the worker restarts, and the SDK says nobody is signed in: every tab signs out', async () => {
+    itNeeds(lab, engine, ['clearSiteData', 'stopWorkersInPlace'], 'IndexedDB cleared, the worker restarts, and the SDK says nobody is signed in: every tab signs out', async () => {
       const tabs = await lab.signedInTabs(2)
       await clearSiteData(tabs[0]!, 'indexeddb')
       await lab.stopWorkers(tabs[0]!)
@@ -76,7 +76,7 @@ describe.each(engines)('%s', (engine) => {
       }
     })
 
-    itNeeds(engine, 'clearSiteData', 'site data cleared with the worker itself: setToken registers again instead of failing, and the token is sent', async () => {
+    itNeeds(lab, engine, 'clearSiteData', 'site data cleared with the worker itself: setToken registers again instead of failing, and the token is sent', async () => {
       const [page] = await lab.signedInTabs(1)
       await clearSiteData(page!, 'all')
       const token = await lab.issuer.mint()
@@ -84,7 +84,7 @@ describe.each(engines)('%s', (engine) => {
       expect(await lab.authorizationSeen(page!, 'after-reregister')).toBe(`Bearer ${token}`)
     })
 
-    itNeeds(engine, 'clearSiteData', 'site data cleared with the worker itself: the next plain fetch carries a token again, with no call from the app', async () => {
+    itNeeds(lab, engine, 'clearSiteData', 'site data cleared with the worker itself: the next plain fetch carries a token again, with no call from the app', async () => {
       const tabs = await lab.signedInTabs(2)
       await clearSiteData(tabs[0]!, 'all')
       // The pages re-register on losing control; the new worker asks a tab's SDK for the token.

@@ -119,7 +119,7 @@ describe.each(engines)('%s', (engine) => {
       expect(lab.issuer.calls).toBe(1)
     })
 
-    itNeeds(engine, 'stopWorkersInPlace', 'still makes one provider call when the storm hits a worker the browser had stopped', async () => {
+    itNeeds(lab, engine, 'stopWorkersInPlace', 'still makes one provider call when the storm hits a worker the browser had stopped', async () => {
       const tabs = await revokedTabs(2)
       await lab.stopWorkers(tabs[0]!)
       for (const [t, tab] of tabs.entries()) await start(tab, ids(`cold${t}`, 250).map((id) => `${lab.apiOrigin}/auth?id=${id}`))

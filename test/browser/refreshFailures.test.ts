@@ -176,7 +176,7 @@ describe.each(engines)('%s', (engine) => {
   })
 
   describe('the provider says nobody is signed in', () => {
-    itNeeds(engine, 'stopWorkersInPlace', 'logs out everywhere: memory and IndexedDB cleared, logout in every tab, 401 to the page, no more provider calls', async () => {
+    itNeeds(lab, engine, 'stopWorkersInPlace', 'logs out everywhere: memory and IndexedDB cleared, logout in every tab, 401 to the page, no more provider calls', async () => {
       const [a, b] = await lab.signedInTabs(2)
       lab.issuer.revokeAll()
       lab.issuer.mode = 'null'

@@ -132,7 +132,7 @@ describe.each(engines)('%s', (engine) => {
       expect(await swError(page, 'window.register()')).toMatchObject({ name: 'SwBearerError', code: 'unsupported' })
     })
 
-    itNeeds(engine, 'hardReload', 'injects again after a hard reload, which leaves the page uncontrolled', async () => {
+    itNeeds(lab, engine, 'hardReload', 'injects again after a hard reload, which leaves the page uncontrolled', async () => {
       const page = await lab.signedInTab(await lab.context())
       await lab.engine.hardReload(page)
       await page.waitForFunction(() => 'register' in window)
@@ -144,7 +144,7 @@ describe.each(engines)('%s', (engine) => {
   })
 
   describe('persistence', () => {
-    itNeeds(engine, 'stopWorkersInPlace', 'still injects after the browser stopped the worker (token read back from IndexedDB)', async () => {
+    itNeeds(lab, engine, 'stopWorkersInPlace', 'still injects after the browser stopped the worker (token read back from IndexedDB)', async () => {
       const page = await lab.signedInTab(await lab.context())
       await lab.stopWorkers(page)
       expect(await lab.authorizationSeen(page, 'cold')).toBe(`Bearer ${lab.issuer.issued[0]}`)

@@ -1,18 +1,34 @@
-import { it, type TestFunction } from 'vitest'
-import { CAPABILITIES, GAP_REASONS, type Capabilities, type EngineName } from './engines/index.js'
+import { expect, it, type TestFunction } from 'vitest'
+import { CAPABILITIES, GAP_REASONS, Unsupported, type Capabilities, type EngineName } from './engines/index.js'
+import type { Lab } from './lab.js'
 
 /** The mark a gap's test name carries; the engine summary counts tests by it. */
 export const GAP_MARK = '[gap:'
 
-/**
- * A test that needs what some engine's driver cannot do (see Capabilities). Where the engine
- * has it, an ordinary test; where not, a skipped one whose name says why, which the engine
- * summary lists as a gap: a behaviour left unproven in an engine is never dropped silently.
- */
 type Need = Exclude<keyof Capabilities, 'askPastStuckTab'>
 
-export function itNeeds(engine: EngineName, needs: Need | Need[], name: string, fn: TestFunction, timeout?: number): void {
+/** Calls the driver for a capability, on a fresh tab: resolves where it works, throws Unsupported where not. */
+const TRY: Record<Need, (lab: Lab) => Promise<unknown>> = {
+  stopWorkersInPlace: async (lab) => lab.engine.stopWorkers(await lab.signedInTab(await lab.context())),
+  hardReload: async (lab) => lab.engine.hardReload(await lab.tab(await lab.context())),
+  clearSiteData: async (lab) => lab.engine.clearSiteData(await lab.tab(await lab.context()), lab.pageOrigin, 'indexeddb'),
+  concurrentTabs: async () => {
+    throw new Unsupported('webkit', 'run two commands at once in one session')
+  },
+}
+
+/**
+ * A test that needs what some engine's driver cannot do (see Capabilities). Where the engine
+ * has it, an ordinary test. Where not, a test named after the gap that proves the gap is real:
+ * the driver refuses with Unsupported (so the day a driver gains it, this fails and the test
+ * comes back). The engine summary lists it as a gap: a behaviour left unproven in an engine
+ * is never dropped silently, nor skipped.
+ */
+export function itNeeds(lab: Lab, engine: EngineName, needs: Need | Need[], name: string, fn: TestFunction, timeout?: number): void {
   const missing = [needs].flat().find((need) => !CAPABILITIES[engine][need])
   if (missing === undefined) it(name, fn, timeout)
-  else it.skip(`${name} ${GAP_MARK} ${engine}: ${GAP_REASONS[engine][missing]}]`, fn, timeout)
+  else
+    it(`${name} ${GAP_MARK} ${engine}: ${GAP_REASONS[engine][missing]}]`, async () => {
+      await expect(TRY[missing](lab)).rejects.toThrow(Unsupported)
+    })
 }
