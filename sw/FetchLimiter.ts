@@ -1,5 +1,8 @@
 /// <reference lib="webworker" />
 
+/** What to send once a slot is free: a request, "not yet" (a promise to wait for), or "no longer" (null). */
+type Build = () => Request | Promise<unknown> | null
+
 /**
  * Caps the fetches this worker has in flight. One worker sends for every tab, and
  * Chromium fails a process's requests outright ("Failed to fetch") once it has too
@@ -7,9 +10,6 @@
  * where the same requests from five pages would simply queue. Queueing here costs
  * nothing below the cap: the browser runs only a handful of connections per host.
  */
-/** What to send once a slot is free: a request, "not yet" (a promise to wait for), or "no longer" (null). */
-type Build = () => Request | Promise<unknown> | null
-
 export class FetchLimiter {
   #active = 0
   #waiting: Array<() => void> = []

@@ -102,17 +102,17 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     const sent = { token: null as string | null }
     // Logout wins: a request of the session that ended never takes the next one's token, and a
     // retry is not sent at all once it ended (a retry queued behind a storm may leave after it).
-    const sendWithCurrent = (request: Request, retry = false) =>
+    const sendWithCurrent = (outgoing: Request, retry = false) =>
       limiter.fetch(() => {
         sent.token = null
-        if (state.header === null || state.logouts !== logouts) return retry ? null : request
+        if (state.header === null || state.logouts !== logouts) return retry ? null : outgoing
         // A refresh began while it queued: the token it would take is being replaced. An app
         // request waits for it without holding a slot, so the SDK's own requests still get one.
         // A document's script or style never waits (see settle): its 401, if any, is retried.
         const flight = refresher.inFlight
-        if (flight && request.destination === '') return flight.catch(() => {})
+        if (flight && outgoing.destination === '') return flight.catch(() => {})
         sent.token = state.token
-        return withToken(request, state.header)
+        return withToken(outgoing, state.header)
       })
     const first = (await (bare ? send(() => request) : sendWithCurrent(request)))!
     const sentToken = sent.token
