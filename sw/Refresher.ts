@@ -34,7 +34,7 @@ export interface RefreshRequest {
 export interface RefresherDeps {
   timeoutMs: number
   ask?: (client: Client, context: AskContext, timeoutMs: number) => Promise<Answer>
-  windows?: () => Promise<readonly WindowClient[]>
+  windows?: () => Promise<readonly Client[]>
   /** Tells one tab about an error only the worker can see. */
   tell?: (client: Client, error: WireError) => void
   /** Runs a flight while no other version of this worker runs one (a deploy overlaps two). */
@@ -65,8 +65,11 @@ export class Refresher {
    * them, must not wait for this refresh: it is waiting for them.
    */
   asking: string | undefined
-  /** Tabs that have spoken the protocol, so surely run a session that can refresh. */
-  #sessions = new Set<string>()
+  /**
+   * Tabs that have spoken the protocol, so surely run a session that can refresh, by id.
+   * Their Client objects also stand in for the browser's tab list when it is late.
+   */
+  #sessions = new Map<string, Client>()
   #state: TokenState
   #timeoutMs: number
   #ask: NonNullable<RefresherDeps['ask']>
@@ -125,8 +128,8 @@ export class Refresher {
    * Notes a tab that runs a session. A page in scope that never registered (a static
    * help page, say) would only be waited out; tabs known to hold a session go first.
    */
-  knowSession(clientId: string): void {
-    this.#sessions.add(clientId)
+  knowSession(client: Client): void {
+    this.#sessions.set(client.id, client)
   }
 
   /**
@@ -189,8 +192,8 @@ export class Refresher {
   }
 
   async #askTabs(clientId: string | undefined, context: AskContext): Promise<{ answer: Answer; client?: Client }> {
-    // Ids of closed tabs stay in #sessions until the worker next stops: a few bytes each.
-    for (const client of rank(await this.#windows(), clientId, this.#sessions)) {
+    // Closed tabs stay in #sessions until the worker next stops or asks them: a Client object each.
+    for (const client of rank(await this.#tabs(), clientId, this.#sessions)) {
       this.asking = client.id
       const answer = await this.#ask(client, context, this.#timeoutMs).finally(() => (this.asking = undefined))
       if (answer.kind === 'gone') {
@@ -199,19 +202,43 @@ export class Refresher {
         continue
       }
       // It answered, so it runs a session: after a worker restart this is how tabs become known.
-      this.knowSession(client.id)
+      this.knowSession(client)
       return { answer, client }
     }
     return { answer: { kind: 'gone' } }
   }
+
+  /**
+   * The tabs to ask. Firefox builds the browser's list from every tab's own main thread, so
+   * a tab stuck in a long task holds the list until it is free (measured: 2.7 s for a 3.5 s
+   * task). After LIST_WAIT_MS the tabs known from their messages stand in for it; with none
+   * known (a worker that just restarted) the list gets the ack timeout, and then nobody is asked.
+   */
+  async #tabs(): Promise<readonly Client[]> {
+    const listed = this.#windows()
+    const first = await within(listed, LIST_WAIT_MS)
+    if (first) return first
+    if (this.#sessions.size > 0) return [...this.#sessions.values()]
+    return (await within(listed, this.#timeoutMs)) ?? []
+  }
+}
+
+/** How long the browser's tab list may take before the known tabs stand in (it takes ~1 ms). */
+const LIST_WAIT_MS = 500
+
+/** The promise's value, or undefined once `ms` have passed. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: number | undefined
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, ms)))
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }
 
 /**
  * Tabs known to run a session first (a restarted worker knows none yet, and then
  * ranks them all alike), and among them the requesting tab, then focused, then visible.
  */
-function rank(windows: readonly WindowClient[], clientId: string | undefined, sessions: ReadonlySet<string>): WindowClient[] {
-  const score = (c: WindowClient) =>
+function rank(windows: readonly Client[], clientId: string | undefined, sessions: ReadonlyMap<string, Client>): Client[] {
+  const score = (c: Partial<WindowClient> & Client) =>
     (sessions.has(c.id) ? 8 : 0) + (c.id === clientId ? 4 : 0) + (c.focused ? 2 : 0) + (c.visibilityState === 'visible' ? 1 : 0)
   return [...windows].sort((a, b) => score(b) - score(a))
 }

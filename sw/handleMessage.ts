@@ -24,7 +24,7 @@ export function handleMessage(event: ExtendableMessageEvent, context: MessageCon
   const message = parsePageMessage(event.data)
   const source = event.source
   if (!message || !source || !('id' in source)) return
-  context.refresher.knowSession(source.id)
+  context.refresher.knowSession(source)
   const port = event.ports[0]
   event.waitUntil(
     answer(message, source.id, context).then(

@@ -54,9 +54,9 @@ describe('Refresher single flight', () => {
       return { kind: 'gone' }
     }
     const { refresher } = await setup(ask, [tab('requester', { focused: true }), tab('session-hidden', { visibilityState: 'hidden' }), tab('session')])
-    refresher.knowSession('session-hidden')
-    refresher.knowSession('session')
-    refresher.knowSession('closed-long-ago')
+    refresher.knowSession(tab('session-hidden'))
+    refresher.knowSession(tab('session'))
+    refresher.knowSession(tab('closed-long-ago'))
     expect(await refresher.run({ clientId: 'requester', reason: 'unauthorized' })).toBe('failed')
     expect(asked).toEqual(['session', 'session-hidden', 'requester'])
   })
@@ -70,13 +70,43 @@ describe('Refresher single flight', () => {
       return client.id === answering ? { kind: 'token', token: `t-${++minted}` } : { kind: 'gone' }
     }
     const { refresher } = await setup(ask, [tab('a', { focused: true }), tab('b')])
-    refresher.knowSession('a')
+    refresher.knowSession(tab('a'))
     expect(await refresher.run({ reason: 'unauthorized' })).toBe('refreshed')
     expect(asked).toEqual(['a', 'b'])
     answering = 'a'
     asked.length = 0
     expect(await refresher.run({ reason: 'unauthorized' })).toBe('refreshed')
     expect(asked).toEqual(['b', 'a'])
+  })
+
+  it('asks the tabs known from their messages when the browser tab list is late (a stuck tab holds it in Firefox)', async () => {
+    const asked: string[] = []
+    const ask: Ask = async (client) => {
+      asked.push(client.id)
+      return client.id === 'other' ? { kind: 'token', token: 'new-token' } : { kind: 'gone' }
+    }
+    const state = new TokenState(() => {})
+    await state.set('old-token', 'set', true)
+    const refresher = new Refresher(state, { timeoutMs: 1000, ask, windows: () => new Promise(() => {}) })
+    refresher.knowSession(tab('other'))
+    refresher.knowSession(tab('stuck'))
+    const outcome = refresher.run({ clientId: 'stuck', reason: 'unauthorized' })
+    await vi.advanceTimersByTimeAsync(499)
+    expect(asked).toEqual([])
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await outcome).toBe('refreshed')
+    expect(asked).toEqual(['stuck', 'other'])
+  })
+
+  it('gives up within the ack timeout when the tab list is late and no tab is known (a restarted worker)', async () => {
+    const ask = vi.fn<Ask>()
+    const state = new TokenState(() => {})
+    await state.set('old-token', 'set', true)
+    const refresher = new Refresher(state, { timeoutMs: 1000, ask, windows: () => new Promise(() => {}) })
+    const outcome = refresher.run({ reason: 'unauthorized' })
+    await vi.advanceTimersByTimeAsync(1500)
+    expect(await outcome).toBe('failed')
+    expect(ask).not.toHaveBeenCalled()
   })
 
   it('discards a refresh that finishes after a logout', async () => {

@@ -5,7 +5,7 @@ import type { Lab } from './lab.js'
 /** The mark a gap's test name carries; the engine summary counts tests by it. */
 export const GAP_MARK = '[gap:'
 
-type Need = Exclude<keyof Capabilities, 'askPastStuckTab'>
+type Need = Exclude<keyof Capabilities, 'stuckHostHolds'>
 
 /** Calls the driver for a capability, on a fresh tab: resolves where it works, throws Unsupported where not. */
 const TRY: Record<Need, (lab: Lab) => Promise<unknown>> = {
