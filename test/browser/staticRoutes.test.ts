@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { engines, type EngineName, type Tab } from './harness/engines/index.js'
 import { useLab } from './harness/useLab.js'
+import { fetchEventsSeen } from './harness/witness.js'
 
 /** The Static Routing API (`InstallEvent.addRoutes`): Chromium only, in the engines tested here. */
 const STATIC_ROUTING: Record<EngineName, boolean> = { chromium: true, firefox: false, webkit: false }
@@ -20,28 +21,38 @@ describe.each(engines)('%s', (engine) => {
 
   describe('static routing', () => {
     it('sends non-API requests straight to the network where the engine has static routing, through the fetch event untouched where not', async () => {
+      lab.swWitness = true
       const page = await lab.signedInTab(await lab.context())
+      const unlisted = `${lab.otherOrigin}/echo?id=unlisted`
       const asset = await routed(page, `${lab.pageOrigin}/asset.txt`)
-      const api = await routed(page, `${lab.apiOrigin}/echo`)
+      expect((await routed(page, unlisted)).status).toBe(200)
+      const api = await routed(page, `${lab.apiOrigin}/echo?id=api`)
+      const reached = await fetchEventsSeen(page)
+      expect(reached).toContain(`${lab.apiOrigin}/echo?id=api`)
       if (STATIC_ROUTING[engine]) {
         expect(asset.matched).toBe('network')
         expect(api.matched).toBe('') // no rule: the fetch event handles it, token and all
+        expect(reached).not.toContain(unlisted)
+        expect(reached).not.toContain(`${lab.pageOrigin}/asset.txt`)
       } else {
-        // Feature-detected: no rules added, the worker installs, and the fetch event passes the asset on.
+        // Feature-detected: no rules added, the worker installs, and its fetch event passes them on.
         expect([asset.matched, api.matched]).toEqual([null, null])
+        expect(reached).toEqual(expect.arrayContaining([unlisted, `${lab.pageOrigin}/asset.txt`]))
         expect(asset.status).toBe(200)
       }
-      expect(lab.api.withToken()).toHaveLength(1)
+      // Untouched: the unlisted origin saw the request once, without a token.
+      expect(lab.other.sends('unlisted')).toEqual([expect.objectContaining({ authorization: undefined })])
+      expect(lab.api.sends('api')[0]?.authorization).toMatch(/^Bearer /)
     })
 
     it('leaves every request to the fetch event when routeOthersToNetwork is false', async () => {
       lab.swOptions = { ...lab.swOptions, routeOthersToNetwork: false }
+      lab.swWitness = true
       const page = await lab.signedInTab(await lab.context())
       const asset = await routed(page, `${lab.pageOrigin}/asset.txt`)
       expect(asset.matched).toBe(STATIC_ROUTING[engine] ? '' : null)
-      // Firefox reports workerStart 0 for a request the fetch event passed on without respondWith.
       expect(asset.status).toBe(200)
-      if (engine === 'chromium') expect(asset.workerStart).toBeGreaterThan(0)
+      expect(await fetchEventsSeen(page)).toContain(`${lab.pageOrigin}/asset.txt`)
     })
   })
 })

@@ -7,6 +7,7 @@ import { serve, type Served } from './httpServer.js'
 import { Issuer } from './issuer.js'
 import { call } from './page.js'
 import { APP_JS, PAGE_HTML, TOKEN_WORKER_JS } from './pageApp.js'
+import { WITNESS_SOURCE } from './witness.js'
 
 export interface SwOptions {
   apiOrigins: string[]
@@ -25,6 +26,8 @@ export class Lab<C extends Context = Context> {
   swOptions: SwOptions
   /** Changes the worker script's bytes, so the browser sees a new version. */
   swVersion = 1
+  /** Adds a listener that notes which requests reach the fetch event (see witness.ts). */
+  swWitness = false
   /** The SDK's token requests on the page origin, as the page server saw them. */
   pageTokenRequests: Array<{ authorization: string | undefined }> = []
   #contexts: C[] = []
@@ -75,7 +78,7 @@ export class Lab<C extends Context = Context> {
       }
       if (/^\/[a-z]+\/$/.test(path)) return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
       if (path === '/sw.js') {
-        const source = `import { installTokenInjection } from '/sw-lib.js'\n// version ${lab!.swVersion}\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
+        const source = `import { installTokenInjection } from '/sw-lib.js'\n// version ${lab!.swVersion}\n${lab!.swWitness ? WITNESS_SOURCE : ''}\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
         return void res.writeHead(200, js).end(source)
       }
       if (path === '/token') {
@@ -101,6 +104,7 @@ export class Lab<C extends Context = Context> {
     this.pageTokenRequests.length = 0
     this.swOptions = this.defaultSwOptions()
     this.swVersion = 1
+    this.swWitness = false
   }
 
   async context(): Promise<C> {
