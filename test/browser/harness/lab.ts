@@ -152,11 +152,11 @@ export class Lab<C extends Context = Context> {
    * (on demand, or in WebKit by waiting out its ~10 s idle stop); the page comes back reloaded and
    * not registered, so what it sends is the new worker's alone, from IndexedDB.
    */
-  async restartWorkerAway(page: TabOf<C>): Promise<void> {
+  async restartWorkerAway(page: TabOf<C>, back = `${this.pageOrigin}/`): Promise<void> {
     await page.goto('about:blank')
     if (this.engine.can.stopWorkersInPlace) await this.engine.stopWorkers(page)
     else await new Promise((resolve) => setTimeout(resolve, 12_000))
-    await page.goto(`${this.pageOrigin}/`)
+    await page.goto(back)
     await page.waitForFunction(() => 'register' in window)
   }
 
