@@ -38,8 +38,9 @@ export type GetAccessToken = (context: GetAccessTokenContext) => Promise<string 
 export interface TokenChangeDetail {
   claims: JWTPayload | null
 }
+/** What an `error` event carries: always a SwBearerError, whose `code` says what failed. */
 export interface ErrorDetail {
-  error: unknown
+  error: SwBearerError
 }
 export interface TokenSessionEventMap {
   tokenchange: CustomEvent<TokenChangeDetail>
@@ -72,7 +73,7 @@ export class TokenSession extends EventTarget {
   #reconnect: () => Promise<void>
   #reconnecting: Promise<void> | undefined
   #providerCall: { promise: Promise<string | null>; forceRefresh: boolean } | undefined
-  #early: unknown[] | undefined = []
+  #early: SwBearerError[] | undefined = []
 
   /** @internal Made by registerTokenServiceWorker. */
   constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null, reconnect: () => Promise<void>) {
@@ -174,10 +175,13 @@ export class TokenSession extends EventTarget {
   /**
    * @internal Reports a failure without throwing into the app. Until registration has
    * handed the session to the app nobody can listen yet: those wait for `ready()`.
+   * Every caller passes a SwBearerError; anything else is wrapped, so `detail.error` always is one.
    */
   reportError(error: unknown): void {
-    if (this.#early) this.#early.push(error)
-    else this.dispatchEvent(new CustomEvent('error', { detail: { error } }))
+    const failure =
+      error instanceof SwBearerError ? error : new SwBearerError('registration-failed', `Unexpected failure: ${describe(error)}`, { cause: error })
+    if (this.#early) this.#early.push(failure)
+    else this.dispatchEvent(new CustomEvent('error', { detail: { error: failure } }))
   }
 
   /** @internal The app holds the session now: fire what happened before, after its `await` resumes. */
