@@ -1,5 +1,6 @@
 import { SwBearerError } from '../common/errors.js'
 import { pageMessage } from '../common/protocol.js'
+import { postToWorker } from './postToWorker.js'
 import { onRefreshMoments } from './refreshTriggers.js'
 import { TokenSession, type GetAccessToken } from './TokenSession.js'
 import { live, whenActive, whenControlled } from './whenControlled.js'
@@ -15,6 +16,8 @@ export interface RegisterOptions {
 }
 
 const SETUP_TIMEOUT_MS = 30_000
+/** An active worker answers a message at once; a cold start under load takes a few seconds at most. */
+const HELLO_TIMEOUT_MS = 10_000
 
 /**
  * Registers the worker and resolves once this page is controlled and the worker
@@ -54,7 +57,18 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
         throw new SwBearerError('registration-failed', `This page is outside the worker's scope ${registration.scope}`)
       }
       const active = await whenActive(registration, SETUP_TIMEOUT_MS)
-      await whenControlled(() => active.postMessage(pageMessage('hello', {})), SETUP_TIMEOUT_MS)
+      // A worker that runs sw-bearer answers `hello` (and claims this page on it). One that
+      // does not (the script never calls installTokenInjection, or its importScripts failed)
+      // never will: say so now, rather than wait out SETUP_TIMEOUT_MS for a control that may come
+      // from the app's own worker and would leave every request without a token.
+      let hello: Promise<unknown> | undefined
+      const helloOnce = () => (hello ??= postToWorker(active, pageMessage('hello', {}), HELLO_TIMEOUT_MS))
+      await Promise.all([
+        whenControlled(helloOnce, SETUP_TIMEOUT_MS),
+        helloOnce().catch(() => {
+          throw new SwBearerError('registration-failed', 'The worker does not answer as sw-bearer: does it call installTokenInjection?')
+        }),
+      ])
     } catch (error) {
       throw error instanceof SwBearerError
         ? error

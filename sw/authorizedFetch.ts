@@ -38,7 +38,7 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export function authorizedFetch({ origins, state, refresher, expiry }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
   // Only a retry's build ever says "no longer" (null), so the other sends always get a response.
-  const send = (build: () => Request | Promise<unknown>) => limiter.fetch(build) as Promise<Response>
+  const sendBare = (build: () => Request) => limiter.fetch(build) as Promise<Response>
   // A 401 says something about our token only when an API origin said it, not a
   // server a redirect led to (which never saw the token).
   const refusedByApi = (response: Response) =>
@@ -84,59 +84,110 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     return false
   }
 
-  return async (request: Request, clientId: string | undefined): Promise<Response> => {
-    if (!state.loaded) await state.load()
-    // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
-    if (isFormPost(request) && (await isTokenEndpointRequest(request))) return send(() => request)
-    // The hot path (no refresh under way or due, nothing lost) awaits nothing more.
-    const calm = !refresher.inFlight && !expiry.due() && (state.token !== null || state.known)
-    const bare = calm ? false : await settle(request, clientId)
-    if (state.header === null && !bare) return send(() => request) // logged out: the API decides
-
-    // Bodies are streams: keep an unread copy so the retry sends the same bytes.
-    const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
-    const logouts = state.logouts
-    const held = state.token
-    // The token is put on as the request leaves the queue (see FetchLimiter): behind a storm
-    // that is after the 401s ahead of it were refreshed, so it goes with the new token, once.
-    const sent = { token: null as string | null }
-    // Logout wins: a request of the session that ended never takes the next one's token, and a
-    // retry is not sent at all once it ended (a retry queued behind a storm may leave after it).
-    const sendWithCurrent = (outgoing: Request, retry = false) =>
-      limiter.fetch(() => {
-        sent.token = null
-        if (state.header === null || state.logouts !== logouts) return retry ? null : outgoing
-        // A refresh began while it queued: the token it would take is being replaced. An app
-        // request waits for it without holding a slot, so the SDK's own requests still get one.
-        // A document's script or style never waits (see settle): its 401, if any, is retried.
-        const flight = refresher.inFlight
-        if (flight && outgoing.destination === '') return flight.catch(() => {})
-        sent.token = state.token
-        return withToken(outgoing, state.header)
-      })
-    const first = (await (bare ? send(() => request) : sendWithCurrent(request)))!
-    const sentToken = sent.token
-    if (!refusedByApi(first)) {
-      if (sentToken !== null) refresher.accepted()
-      return first
-    }
-
-    if (sentToken === null) {
+  /**
+   * After a 401 from an API origin to a request sent with `sent` (null: sent bare during a
+   * refresh, `bare` true): one refresh for everyone, then one retry of `replay` with the
+   * new token, unless the session ended meanwhile. Resolves with `first` when nothing is retried.
+   */
+  async function recover(first: Response, replay: Request, clientId: string | undefined, { sent, held, bare, logouts }: SentWith): Promise<Response> {
+    if (sent === null) {
       // It went without a token during a refresh: retry with what that refresh brings, if anything.
       if (!bare) return first
       if (refresher.inFlight) await refresher.inFlight
       if (state.token === held) return first
-    } else if (state.token === sentToken) {
+    } else if (state.token === sent) {
       // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
       await refresher.run({ clientId, reason: 'unauthorized' })
     }
-    if (state.header === null || state.token === sentToken || state.logouts !== logouts) return first
-    const retry = await sendWithCurrent(replay, true)
+    if (state.header === null || state.token === sent || state.logouts !== logouts) return first
+    const retried = { token: null as string | null }
+    const retry = await sendWithCurrent(replay, logouts, retried, true)
     if (retry === null) return first
     void first.body?.cancel()
     // A token refused the moment it arrived means the provider is not really refreshing.
     if (!refusedByApi(retry)) refresher.accepted()
-    else if (sent.token !== null) refresher.rejected(sent.token)
+    else if (retried.token !== null) refresher.rejected(retried.token)
     return retry
   }
+
+  // The token is put on as the request leaves the queue (see FetchLimiter): behind a storm
+  // that is after the 401s ahead of it were refreshed, so it goes with the new token, once.
+  // Logout wins: a request of the session that ended never takes the next one's token, and a
+  // retry is not sent at all once it ended (a retry queued behind a storm may leave after it).
+  function sendWithCurrent(outgoing: Request, logouts: number, sent: { token: string | null }, retry = false) {
+    return limiter.fetch(() => {
+      sent.token = null
+      if (state.header === null || state.logouts !== logouts) return retry ? null : outgoing
+      // A refresh began while it queued: the token it would take is being replaced. An app
+      // request waits for it without holding a slot, so the SDK's own requests still get one.
+      // A document's script or style never waits (see settle): its 401, if any, is retried.
+      const flight = refresher.inFlight
+      if (flight && outgoing.destination === '') return flight.catch(() => {})
+      sent.token = state.token
+      return withToken(outgoing, state.header)
+    })
+  }
+
+  /** Whether a request may be sent with the token now, or must go bare (see settle). */
+  async function ready(request: Request, clientId: string | undefined): Promise<{ bare: boolean }> {
+    if (!state.loaded) await state.load()
+    // The hot path (no refresh under way or due, nothing lost) awaits nothing more.
+    const calm = !refresher.inFlight && !expiry.due() && (state.token !== null || state.known)
+    return { bare: calm ? false : await settle(request, clientId) }
+  }
+
+  return {
+    refusedByApi,
+    recover,
+    /** The API took a request sent with a token: the tokens we get are good (see Refresher.rejected). */
+    accepted: () => refresher.accepted(),
+
+    /** The whole path for a request sw-bearer routes: token, send, and on a 401 one refresh and one retry. */
+    async send(request: Request, clientId: string | undefined): Promise<Response> {
+      if (!state.loaded) await state.load()
+      // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
+      if (isFormPost(request) && (await isTokenEndpointRequest(request))) return sendBare(() => request)
+      const { bare } = await ready(request, clientId)
+      if (state.header === null && !bare) return sendBare(() => request) // logged out: the API decides
+
+      // Bodies are streams: keep an unread copy so the retry sends the same bytes.
+      const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
+      const logouts = state.logouts
+      const held = state.token
+      const sent = { token: null as string | null }
+      const first = (await (bare ? sendBare(() => request) : sendWithCurrent(request, logouts, sent)))!
+      if (!refusedByApi(first)) {
+        if (sent.token !== null) refresher.accepted()
+        return first
+      }
+      return recover(first, replay, clientId, { sent: sent.token, held, bare, logouts })
+    },
+
+    /**
+     * The request as it may leave now, for a fetch sw-bearer does not make itself (an app's
+     * Workbox strategy): with the current token, or bare during a refresh it may be part of.
+     */
+    async authorize(request: Request, clientId: string | undefined): Promise<{ request: Request; with: SentWith }> {
+      if (isFormPost(request) && (await isTokenEndpointRequest(request))) {
+        return { request, with: { sent: null, held: state.token, bare: false, logouts: state.logouts } }
+      }
+      const { bare } = await ready(request, clientId)
+      const logouts = state.logouts
+      const held = state.token
+      if (bare || state.header === null) return { request, with: { sent: null, held, bare, logouts } }
+      return { request: withToken(request, state.header), with: { sent: state.token, held, bare, logouts } }
+    },
+  }
+}
+
+/** What a request was sent with, for recover(). */
+export interface SentWith {
+  /** The token it carried, or null. */
+  sent: string | null
+  /** The token held when it left. */
+  held: string | null
+  /** It went bare on purpose, during a refresh it may be part of. */
+  bare: boolean
+  /** The logout count when it left: a logout since ends its session. */
+  logouts: number
 }

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
-import { Route, Router } from 'workbox-routing'
+import { getOrCreateDefaultRouter } from 'workbox-routing/utils/getOrCreateDefaultRouter.js'
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
+import { addApiRoutes, type RouteOptions, type RouterLike } from './apiRoutes.js'
 import { isAuthUrl, parseAuthRoutes } from './authTraffic.js'
 import { authorizedFetch } from './authorizedFetch.js'
 import { broadcastError, broadcastState } from './broadcast.js'
@@ -13,6 +14,7 @@ import { exclusive, listenToPeers } from './peers.js'
 import { Refresher } from './Refresher.js'
 import { routeOthersToNetwork } from './staticRoutes.js'
 import { TokenState } from './TokenState.js'
+import { tokenPlugin, type TokenPlugin } from './tokenPlugin.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -24,11 +26,27 @@ export interface TokenInjectionOptions {
   /** JWTs expiring within this many seconds are refreshed before they are sent. */
   refreshLeewaySeconds?: number
   /**
-   * Send every request that is not for an API origin straight to the network, where
-   * the browser supports static routing (Chromium). Default true; set false when the
-   * same worker has other fetch handlers (caching, offline pages) that must see them.
+   * Send every request that is not for an API origin straight to the network, where the
+   * browser supports static routing (Chromium; Service Worker Static Routing API): those
+   * never wake the worker. Default false: it also takes them from every other fetch handler
+   * of the worker (a precache, offline pages). Set true only when sw-bearer is the worker's
+   * only fetch handler.
    */
   routeOthersToNetwork?: boolean
+  /**
+   * Whether a new version of the worker takes over open pages at once (`skipWaiting()` on
+   * install). Default true. Set false to leave it to your own update flow (a vite-plugin-pwa
+   * "new version, reload?" prompt): the new version then waits until your code calls
+   * `self.skipWaiting()` or every page of the old one is closed. Either way the worker claims
+   * pages no worker controls yet (`clients.claim()`), so a first visit is served at once.
+   */
+  skipWaiting?: boolean
+  /**
+   * The workbox-routing `Router` your worker routes with, when it is not Workbox's default one
+   * (the one `registerRoute` uses, which sw-bearer uses otherwise). sw-bearer's routes go first
+   * in it, and yield to a route of yours that matches the same API request (see `plugin`).
+   */
+  router?: RouterLike
   /**
    * URLs on listed origins that are the auth SDK's own traffic (a token route of your
    * backend, a session endpoint): never given a token, never held for a refresh. Absolute,
@@ -45,16 +63,31 @@ export interface TokenInjectionOptions {
 const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 const ROUTED: ReadonlySet<string> = new Set(METHODS)
 
+/** What installTokenInjection gives the rest of your worker. */
+export interface TokenInjection {
+  /**
+   * A Workbox plugin for strategies of yours that serve an API origin (a NetworkFirst cache of
+   * API answers): the token on each request, and on a 401 one refresh and one retry. sw-bearer
+   * adds it by itself to a route of yours in the same router that matches an API request; put
+   * it in yourself where that router is not the one sw-bearer knows.
+   * @example registerRoute(({ url }) => url.origin === API, new NetworkFirst({ plugins: [bearer.plugin] }))
+   */
+  readonly plugin: TokenPlugin
+}
+
 /**
  * Call once, synchronously, at the top level of the service worker script: the
  * browser only dispatches events to listeners added during that first run.
+ * Its routes live in a workbox-routing Router (Workbox's default one unless `router` says
+ * otherwise), in front of any routes of yours: a worker with its own Workbox routes, a
+ * precache among them, keeps them all.
  *
  * @example
  * // sw.ts
  * import { installTokenInjection } from 'sw-bearer/sw'
  * installTokenInjection({ apiOrigins: ['https://api.example.com'] })
  */
-export function installTokenInjection(options: TokenInjectionOptions): void {
+export function installTokenInjection(options: TokenInjectionOptions): TokenInjection {
   const origins = parseOrigins(options.apiOrigins)
   const authRoutes = parseAuthRoutes(options.authRoutes, origins, self.location.href)
   const refreshTimeoutMs = positive(options.refreshTimeoutMs ?? 10_000, 'refreshTimeoutMs')
@@ -78,26 +111,28 @@ export function installTokenInjection(options: TokenInjectionOptions): void {
   // Start reading IndexedDB now, so the first request after a restart rarely waits.
   void state.load()
 
-  const bypass = options.routeOthersToNetwork ?? true
+  const bypass = options.routeOthersToNetwork ?? false
+  const takeOver = options.skipWaiting ?? true
   self.addEventListener('install', (event) => {
-    void self.skipWaiting()
+    if (takeOver) void self.skipWaiting()
     if (bypass) routeOthersToNetwork(event, origins)
   })
   self.addEventListener('activate', (event) => event.waitUntil(Promise.all([self.clients.claim(), state.resync()])))
   self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry }))
 
-  const router = new Router()
   const matches = (url: URL, request: Request) => isForApi(url, request, origins) && !isAuthUrl(url, authRoutes)
-  const handler = ({ request, event }: { request: Request; event: ExtendableEvent }) =>
-    send(request, (event as FetchEvent).clientId || undefined)
-  for (const method of METHODS) router.registerRoute(new Route(({ url, request }) => matches(url, request), handler, method))
-  router.addFetchListener()
+  const handle = ({ request, event }: { request: Request; event: ExtendableEvent }) =>
+    send.send(request, (event as FetchEvent).clientId || undefined)
+  const plugin = tokenPlugin(send, (request) => matches(new URL(request.url), request))
+  const router = options.router ?? (getOrCreateDefaultRouter() as unknown as RouterLike)
+  addApiRoutes(router, METHODS, ({ url, request }: RouteOptions) => matches(url, request), handle, plugin)
   // workbox-routing looks routes up by method name, so an extension method (WebDAV's PROPFIND,
   // REPORT, SEARCH, HTTP QUERY, OPTIONS…) would go out bare and its 401 never refresh.
   self.addEventListener('fetch', (event) => {
     const { request } = event
-    if (!ROUTED.has(request.method) && matches(new URL(request.url), request)) event.respondWith(handler({ request, event }))
+    if (!ROUTED.has(request.method) && matches(new URL(request.url), request)) event.respondWith(handle({ request, event }))
   })
+  return { plugin }
 }
 
 /**

@@ -20,7 +20,8 @@ describe.each(engines)('%s', (engine) => {
     }, url)
 
   describe('static routing', () => {
-    it('sends non-API requests straight to the network where the engine has static routing, through the fetch event untouched where not', async () => {
+    it('with routeOthersToNetwork, sends non-API requests straight to the network where the engine has static routing, through the fetch event untouched where not', async () => {
+      lab.swOptions = { ...lab.swOptions, routeOthersToNetwork: true }
       lab.swWitness = true
       const page = await lab.signedInTab(await lab.context())
       const unlisted = `${lab.otherOrigin}/echo?id=unlisted`
@@ -45,8 +46,7 @@ describe.each(engines)('%s', (engine) => {
       expect(lab.api.sends('api')[0]?.authorization).toMatch(/^Bearer /)
     })
 
-    it('leaves every request to the fetch event when routeOthersToNetwork is false', async () => {
-      lab.swOptions = { ...lab.swOptions, routeOthersToNetwork: false }
+    it('leaves every request to the fetch event by default, where the other handlers of the worker see it', async () => {
       lab.swWitness = true
       const page = await lab.signedInTab(await lab.context())
       const asset = await routed(page, `${lab.pageOrigin}/asset.txt`)

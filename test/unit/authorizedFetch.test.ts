@@ -14,7 +14,7 @@ it('a retry still queued behind a storm when the session ends is not sent at all
     rejected() {},
   }
   vi.stubGlobal('self', { clients: { get: async () => undefined } })
-  const handle = authorizedFetch({ origins: new Set(['https://api.test']), state, refresher, expiry: { due: () => false, check: async () => {} } as any })
+  const handle = authorizedFetch({ origins: new Set(['https://api.test']), state, refresher, expiry: { due: () => false, check: async () => {} } as any }).send
   const sends: Array<{ path: string; authorization: string | null }> = []
   let refuse!: () => void
   const refused = new Promise<void>((resolve) => (refuse = resolve))
