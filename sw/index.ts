@@ -1,4 +1,6 @@
 export { installTokenInjection } from './installTokenInjection.js'
-export type { TokenInjectionOptions } from './installTokenInjection.js'
+export type { TokenInjection, TokenInjectionOptions } from './installTokenInjection.js'
+export type { TokenPlugin } from './tokenPlugin.js'
+export type { RouterLike } from './apiRoutes.js'
 export { SwBearerError, isSwBearerError } from '../common/errors.js'
 export type { SwBearerErrorCode } from '../common/errors.js'
