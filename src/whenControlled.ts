@@ -7,17 +7,23 @@ import { SwBearerError } from '../common/errors.js'
 export const live = (worker: ServiceWorker | null | undefined): ServiceWorker | null =>
   worker && worker.state !== 'redundant' ? worker : null
 
-/** Resolves with the registration's worker once it is activated. */
+/**
+ * The worker to talk to: the newest, once it is activated. A new version that is installed
+ * but waits (the app's worker leaves `skipWaiting` to its own update flow, such as a "new
+ * version, reload?" prompt) may wait for good: the active worker serves this page meanwhile.
+ */
 export function whenActive(registration: ServiceWorkerRegistration, timeoutMs: number): Promise<ServiceWorker> {
-  const worker = registration.installing ?? registration.waiting ?? registration.active
+  const newest = () => registration.installing ?? registration.active ?? registration.waiting
+  const worker = newest()
   if (!worker) return Promise.reject(new SwBearerError('registration-failed', 'The registration has no service worker'))
   if (worker.state === 'activated') return Promise.resolve(worker)
   return bounded(timeoutMs, 'activate', (resolve, reject) => {
     const onState = () => {
       if (worker.state === 'activated') resolve(worker)
+      if (worker.state === 'installed' && registration.active) resolve(registration.active)
       if (worker.state === 'redundant') {
         // Replaced by a newer version while installing: follow that one.
-        const next = registration.installing ?? registration.waiting ?? registration.active
+        const next = newest()
         if (next && next !== worker) whenActive(registration, timeoutMs).then(resolve, reject)
         else reject(new SwBearerError('registration-failed', 'The service worker became redundant while installing'))
       }
