@@ -35,6 +35,8 @@ export interface RefresherDeps {
   timeoutMs: number
   ask?: (client: Client, context: AskContext, timeoutMs: number) => Promise<Answer>
   windows?: () => Promise<readonly Client[]>
+  /** One tab by id, or undefined once it closed (Clients.get). */
+  find?: (id: string) => Promise<Client | undefined>
   /** Tells one tab about an error only the worker can see. */
   tell?: (client: Client, error: WireError) => void
   /** Runs a flight while no other version of this worker runs one (a deploy overlaps two). */
@@ -74,6 +76,7 @@ export class Refresher {
   #timeoutMs: number
   #ask: NonNullable<RefresherDeps['ask']>
   #windows: NonNullable<RefresherDeps['windows']>
+  #find: NonNullable<RefresherDeps['find']>
   #tell: NonNullable<RefresherDeps['tell']>
   #exclusive: NonNullable<RefresherDeps['exclusive']>
   #reread: NonNullable<RefresherDeps['reread']>
@@ -83,6 +86,7 @@ export class Refresher {
     this.#timeoutMs = deps.timeoutMs
     this.#ask = deps.ask ?? askClient
     this.#windows = deps.windows ?? scopeWindows
+    this.#find = deps.find ?? ((id) => self.clients.get(id))
     this.#tell = deps.tell ?? tellClient
     this.#exclusive = deps.exclusive ?? ((fn) => fn())
     this.#reread = deps.reread ?? (async () => {})
@@ -129,7 +133,10 @@ export class Refresher {
    * help page, say) would only be waited out; tabs known to hold a session go first.
    */
   knowSession(client: Client): void {
+    // Most recently heard last; the oldest go past MAX_KNOWN (a tab reloaded all day).
+    this.#sessions.delete(client.id)
     this.#sessions.set(client.id, client)
+    if (this.#sessions.size > MAX_KNOWN) this.#sessions.delete(this.#sessions.keys().next().value!)
   }
 
   /**
@@ -192,7 +199,6 @@ export class Refresher {
   }
 
   async #askTabs(clientId: string | undefined, context: AskContext): Promise<{ answer: Answer; client?: Client }> {
-    // Closed tabs stay in #sessions until the worker next stops or asks them: a Client object each.
     for (const client of rank(await this.#tabs(), clientId, this.#sessions)) {
       this.asking = client.id
       const answer = await this.#ask(client, context, this.#timeoutMs).finally(() => (this.asking = undefined))
@@ -211,17 +217,34 @@ export class Refresher {
   /**
    * The tabs to ask. Firefox builds the browser's list from every tab's own main thread, so
    * a tab stuck in a long task holds the list until it is free (measured: 2.7 s for a 3.5 s
-   * task). After LIST_WAIT_MS the tabs known from their messages stand in for it; with none
-   * known (a worker that just restarted) the list gets the ack timeout, and then nobody is asked.
+   * task). After LIST_WAIT_MS the tabs known from their messages stand in for it, the most
+   * recently heard first, each looked up again so that a closed one is not waited out; with
+   * none known (a worker that just restarted) the list gets the ack timeout, then nobody is asked.
    */
   async #tabs(): Promise<readonly Client[]> {
     const listed = this.#windows()
     const first = await within(listed, LIST_WAIT_MS)
-    if (first) return first
-    if (this.#sessions.size > 0) return [...this.#sessions.values()]
-    return (await within(listed, this.#timeoutMs)) ?? []
+    if (first) {
+      // Known tabs that are gone from the list closed: forget them.
+      const open = new Set(first.map((c) => c.id))
+      for (const id of [...this.#sessions.keys()]) if (!open.has(id)) this.#sessions.delete(id)
+      return first
+    }
+    if (this.#sessions.size === 0) return (await within(listed, this.#timeoutMs)) ?? []
+    const known = [...this.#sessions.values()].reverse()
+    const found = await Promise.all(known.map((c) => within(this.#find(c.id).then((f) => f ?? null), LIST_WAIT_MS)))
+    const tabs: Client[] = []
+    known.forEach((client, i) => {
+      const now = found[i]
+      if (now === null) this.#sessions.delete(client.id) // closed
+      else tabs.push(now ?? client) // fresh, or as last heard where the lookup is held too
+    })
+    return tabs
   }
 }
+
+/** How many tabs the worker remembers by their messages; a tab reloaded all day adds one per load. */
+const MAX_KNOWN = 32
 
 /** How long the browser's tab list may take before the known tabs stand in (it takes ~1 ms). */
 const LIST_WAIT_MS = 500

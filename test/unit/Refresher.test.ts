@@ -87,7 +87,8 @@ describe('Refresher single flight', () => {
     }
     const state = new TokenState(() => {})
     await state.set('old-token', 'set', true)
-    const refresher = new Refresher(state, { timeoutMs: 1000, ask, windows: () => new Promise(() => {}) })
+    const open = new Map([['other', tab('other')], ['stuck', tab('stuck')]])
+    const refresher = new Refresher(state, { timeoutMs: 1000, ask, windows: () => new Promise(() => {}), find: async (id) => open.get(id) })
     refresher.knowSession(tab('other'))
     refresher.knowSession(tab('stuck'))
     const outcome = refresher.run({ clientId: 'stuck', reason: 'unauthorized' })
@@ -96,6 +97,49 @@ describe('Refresher single flight', () => {
     await vi.advanceTimersByTimeAsync(1)
     expect(await outcome).toBe('refreshed')
     expect(asked).toEqual(['stuck', 'other'])
+  })
+
+  it('when the tab list is late, skips known tabs that closed and asks the most recently heard first', async () => {
+    const asked: string[] = []
+    const ask: Ask = async (client) => (asked.push(client.id), client.id === 'live' ? { kind: 'token', token: 'new-token' } : { kind: 'gone' })
+    const state = new TokenState(() => {})
+    await state.set('old-token', 'set', true)
+    const open = new Map([['older-live', tab('older-live')], ['live', tab('live')]])
+    const refresher = new Refresher(state, { timeoutMs: 1000, ask, windows: () => new Promise(() => {}), find: async (id) => open.get(id) })
+    // Three loads of a tab that closed since, heard after the live ones.
+    for (const id of ['older-live', 'live', 'closed-1', 'closed-2', 'closed-3']) refresher.knowSession(tab(id))
+    const outcome = refresher.run({ reason: 'unauthorized' })
+    await vi.advanceTimersByTimeAsync(500)
+    expect(await outcome).toBe('refreshed')
+    expect(asked).toEqual(['live'])
+  })
+
+  it('forgets known tabs the browser list no longer has', async () => {
+    const asked: string[] = []
+    let minted = 0
+    let answering = true
+    const ask: Ask = async (client) => (asked.push(client.id), answering ? { kind: 'token', token: `t-${++minted}` } : { kind: 'gone' })
+    let windows = [tab('a'), tab('b')]
+    const state = new TokenState(() => {})
+    await state.set('old-token', 'set', true)
+    let listLate = false
+    const refresher = new Refresher(state, {
+      timeoutMs: 1000,
+      ask,
+      windows: () => (listLate ? new Promise(() => {}) : Promise.resolve(windows)),
+      find: () => new Promise(() => {}), // held too: known tabs are asked as last heard
+    })
+    refresher.knowSession(tab('a'))
+    refresher.knowSession(tab('b'))
+    windows = [tab('b')]
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('refreshed') // the list came without a: forgotten
+    listLate = true
+    answering = false
+    asked.length = 0
+    const outcome = refresher.run({ reason: 'unauthorized' })
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(await outcome).toBe('failed')
+    expect(asked).toEqual(['b']) // not a, which would be waited out in vain
   })
 
   it('gives up within the ack timeout when the tab list is late and no tab is known (a restarted worker)', async () => {
