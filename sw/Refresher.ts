@@ -86,7 +86,7 @@ export class Refresher {
     this.#timeoutMs = deps.timeoutMs
     this.#ask = deps.ask ?? askClient
     this.#windows = deps.windows ?? scopeWindows
-    this.#find = deps.find ?? ((id) => self.clients.get(id))
+    this.#find = deps.find ?? (async (id) => self.clients.get(id))
     this.#tell = deps.tell ?? tellClient
     this.#exclusive = deps.exclusive ?? ((fn) => fn())
     this.#reread = deps.reread ?? (async () => {})
@@ -223,6 +223,9 @@ export class Refresher {
    */
   async #tabs(): Promise<readonly Client[]> {
     const listed = this.#windows()
+    // Looked up meanwhile, not after: the stand-in must not cost more than LIST_WAIT_MS.
+    const known = [...this.#sessions.values()].reverse()
+    const lookups = known.map((c) => this.#find(c.id).then((found) => found ?? null, () => undefined))
     const first = await within(listed, LIST_WAIT_MS)
     if (first) {
       // Known tabs that are gone from the list closed: forget them.
@@ -230,9 +233,8 @@ export class Refresher {
       for (const id of [...this.#sessions.keys()]) if (!open.has(id)) this.#sessions.delete(id)
       return first
     }
-    if (this.#sessions.size === 0) return (await within(listed, this.#timeoutMs)) ?? []
-    const known = [...this.#sessions.values()].reverse()
-    const found = await Promise.all(known.map((c) => within(this.#find(c.id).then((f) => f ?? null), LIST_WAIT_MS)))
+    if (known.length === 0) return (await within(listed, this.#timeoutMs)) ?? []
+    const found = await Promise.all(lookups.map((lookup) => within(lookup, 0)))
     const tabs: Client[] = []
     known.forEach((client, i) => {
       const now = found[i]

@@ -38,7 +38,7 @@ describe.each(engines)('%s', (engine) => {
       await expect.poll(() => lab.api.sends('stuck').length, { interval: 20 }).toBe(1)
       await stuck.evaluate(() => {
         // Past twice the worker's ack timeout: when it comes to, the request is too old to answer.
-        const until = performance.now() + 3500
+        const until = performance.now() + 4500
         while (performance.now() < until);
       })
       return (await collect(stuck))[0]!

@@ -12,8 +12,9 @@ import { bundleEntries, CONSUMER_ENTRIES } from '../../bench/lib/bundles.js'
 // issue 10 raised it to 7 KB for startup through the single flight, recognising the
 // SDK's own token traffic and judging expiry on the issuer's clock (6.8 KB then); issue 11
 // to 7.5 KB for every method, lost storage, and one flight across a deploy (7.05 KB then).
-// Issue 13 to 8 KB for routing inside an app's own Workbox router and a strategy plugin (8.04 KB then).
-const SW_BUDGET = 8 * 1024
+// Issue 13 to 8 KB for routing inside an app's own Workbox router and a strategy plugin (8.04 KB
+// then); 8.25 KB for the known tabs standing in for a tab list a stuck tab holds (8.2 KB then).
+const SW_BUDGET = 8.25 * 1024
 // Issue 13 to 3.25 KB for telling a worker that never answers as sw-bearer apart (3.07 KB then).
 const PAGE_BUDGET = 3.25 * 1024
 
