@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { engines } from './harness/engines/index.js'
+import { itNeeds } from './harness/gaps.js'
 import { useLab } from './harness/useLab.js'
 
 // The driver layer itself: what every ported test relies on, and each engine's gaps said out loud.
@@ -17,12 +18,8 @@ describe.each(engines)('%s driver', (engine) => {
     expect(await a!.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true)
   })
 
-  it('stops the worker with its page open, and the token comes back from IndexedDB, or says it cannot', async () => {
+  itNeeds(lab, engine, 'stopWorkersInPlace', 'stops the worker with its page open, and the token comes back from IndexedDB', async () => {
     const page = await lab.signedInTab(await lab.context())
-    if (!lab.engine.can.stopWorkersInPlace) {
-      await expect(lab.stopWorkers(page)).rejects.toThrow(/cannot stop a service worker/)
-      return
-    }
     await lab.stopWorkers(page)
     expect(await lab.authorizationSeen(page, 'after-stop')).toBe(`Bearer ${lab.issuer.issued.at(-1)}`)
     expect(lab.issuer.issued).toHaveLength(1)

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import { call, collect, events, providerCalls, sleep, start, type Result } from './harness/page.js'
-import { itNeeds } from './harness/gaps.js'
 import { useLab } from './harness/useLab.js'
 import { CAPABILITIES, engines, type Tab } from './harness/engines/index.js'
 

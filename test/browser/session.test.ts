@@ -154,6 +154,13 @@ describe.each(engines)('%s', (engine) => {
       expect(await lab.authorizationSeen(page, 'cold-2')).toBe('Bearer opaque-after-restart')
     })
 
+    it('a token handed over with setToken survives a worker restart with every page away', async () => {
+      const page = await lab.signedInTab(await lab.context())
+      await page.evaluate(() => (window as any).session.setToken('opaque-after-restart'))
+      await lab.restartWorkerAway(page)
+      expect(await lab.authorizationSeen(page, 'cold-2')).toBe('Bearer opaque-after-restart')
+    })
+
     it('a worker the browser stopped while every page of the origin was away reads its token back from IndexedDB', async () => {
       const page = await lab.signedInTab(await lab.context())
       const stored = await lab.issuer.mint()

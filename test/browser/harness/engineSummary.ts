@@ -9,7 +9,7 @@ import { GAP_MARK } from './gaps.js'
  */
 class EngineSummary implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>): void {
-    const rows = new Map<EngineName, { passed: number; failed: number; gaps: string[] }>()
+    const rows = new Map<EngineName, { passed: number; failed: number; skipped: number; gaps: string[] }>()
     for (const module of modules) {
       if (module.project.name !== 'browser') continue
       for (const test of module.children.allTests()) {
@@ -17,19 +17,20 @@ class EngineSummary implements Reporter {
         const top = test.fullName.split(' > ')[0]!.split(' ')[0] as EngineName
         if (!ENGINE_NAMES.includes(top)) throw new Error(`${module.relativeModuleId}: "${test.fullName}" is in no engine's describe`)
         const engine = top
-        const row = rows.get(engine) ?? { passed: 0, failed: 0, gaps: [] }
+        const row = rows.get(engine) ?? { passed: 0, failed: 0, skipped: 0, gaps: [] }
         rows.set(engine, row)
         const state = test.result().state
         // A gap's test passes when the driver really lacks what the behaviour test needs.
         if (state === 'failed') row.failed++
         else if (test.name.includes(GAP_MARK)) row.gaps.push(`${module.relativeModuleId}: ${test.name}`)
         else if (state === 'passed') row.passed++
+        else row.skipped++ // filtered out by -t, or skipped: a full run shows none
       }
     }
     if (rows.size === 0) return
     const lines = ['', 'Browser tests per engine:']
-    for (const [engine, { passed, failed, gaps }] of rows) {
-      lines.push(`  ${engine.padEnd(9)} ${passed} passed, ${failed} failed, ${gaps.length} gaps`)
+    for (const [engine, { passed, failed, skipped, gaps }] of rows) {
+      lines.push(`  ${engine.padEnd(9)} ${passed} passed, ${failed} failed, ${gaps.length} gaps${skipped ? `, ${skipped} skipped` : ''}`)
       for (const gap of gaps) lines.push(`    gap  ${gap}`)
     }
     console.log(lines.join('\n'))

@@ -7,7 +7,7 @@ import { serve, type Served } from './httpServer.js'
 import { Issuer } from './issuer.js'
 import { call } from './page.js'
 import { APP_JS, PAGE_HTML, TOKEN_WORKER_JS } from './pageApp.js'
-import { WITNESS_SOURCE } from './witness.js'
+import { INSTANCE_SOURCE, WITNESS_SOURCE, workerInstance } from './witness.js'
 
 export interface SwOptions {
   apiOrigins: string[]
@@ -74,11 +74,11 @@ export class Lab<C extends Context = Context> {
       if (/^\/[a-z]+\/sw\.js$/.test(path)) {
         const api = new URL(req.url ?? '/', 'http://x').searchParams.get('api')
         const options = { ...lab!.swOptions, apiOrigins: [api] }
-        return void res.writeHead(200, js).end(`import { installTokenInjection } from '/sw-lib.js'\ninstallTokenInjection(${JSON.stringify(options)})\n`)
+        return void res.writeHead(200, js).end(`import { installTokenInjection } from '/sw-lib.js'\n${INSTANCE_SOURCE}\ninstallTokenInjection(${JSON.stringify(options)})\n`)
       }
       if (/^\/[a-z]+\/$/.test(path)) return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
       if (path === '/sw.js') {
-        const source = `import { installTokenInjection } from '/sw-lib.js'\n// version ${lab!.swVersion}\n${lab!.swWitness ? WITNESS_SOURCE : ''}\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
+        const source = `import { installTokenInjection } from '/sw-lib.js'\n// version ${lab!.swVersion}\n${INSTANCE_SOURCE}${lab!.swWitness ? WITNESS_SOURCE : ''}\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
         return void res.writeHead(200, js).end(source)
       }
       if (path === '/token') {
@@ -153,10 +153,14 @@ export class Lab<C extends Context = Context> {
    * not registered, so what it sends is the new worker's alone, from IndexedDB.
    */
   async restartWorkerAway(page: TabOf<C>, back = `${this.pageOrigin}/`): Promise<void> {
+    const before = await workerInstance(page)
     await page.goto('about:blank')
     if (this.engine.can.stopWorkersInPlace) await this.engine.stopWorkers(page)
     else await new Promise((resolve) => setTimeout(resolve, 12_000))
     await page.goto(back)
+    // A test that relies on a restart must not pass because the worker merely sat idle.
+    const after = await workerInstance(page)
+    if (before === null || after === null || after === before) throw new Error(`restartWorkerAway: the worker did not restart (${before} → ${after})`)
     await page.waitForFunction(() => 'register' in window)
   }
 

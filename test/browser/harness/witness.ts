@@ -25,3 +25,27 @@ export const fetchEventsSeen = (page: Tab): Promise<string[]> =>
         navigator.serviceWorker.controller!.postMessage('witness:fetch-events', [port2])
       }),
   )
+
+/**
+ * In every lab worker script: an id drawn when the script runs, so a test can tell a worker
+ * that really restarted from one that only sat idle (see Lab.restartWorkerAway).
+ */
+export const INSTANCE_SOURCE = `
+const labInstance = crypto.randomUUID()
+self.addEventListener('message', (event) => {
+  if (event.data === 'lab:instance') event.ports[0]?.postMessage(labInstance)
+})
+`
+
+/** The id of the worker instance that controls the page, or null when none does. */
+export const workerInstance = (page: Tab): Promise<string | null> =>
+  page.evaluate(
+    () =>
+      new Promise<string | null>((resolve) => {
+        const controller = navigator.serviceWorker.controller
+        if (!controller) return resolve(null)
+        const { port1, port2 } = new MessageChannel()
+        port1.onmessage = (event) => resolve(event.data)
+        controller.postMessage('lab:instance', [port2])
+      }),
+  )
