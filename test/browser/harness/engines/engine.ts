@@ -31,16 +31,14 @@ export interface Capabilities {
 /** What each engine's driver can do, known before it starts, so a test file can name its gaps. */
 export const CAPABILITIES: Readonly<Record<EngineName, Capabilities>> = {
   chromium: { stopWorkersInPlace: true, concurrentTabs: true, stuckHostHolds: 'nothing', hardReload: true, clearSiteData: true },
-  firefox: { stopWorkersInPlace: true, concurrentTabs: true, stuckHostHolds: 'fetch-events', hardReload: false, clearSiteData: true },
+  firefox: { stopWorkersInPlace: true, concurrentTabs: true, stuckHostHolds: 'fetch-events', hardReload: true, clearSiteData: true },
   webkit: { stopWorkersInPlace: false, concurrentTabs: false, stuckHostHolds: 'worker', hardReload: false, clearSiteData: false },
 }
 
 /** Why an engine lacks a capability, as the name of a test that needs it says. */
 export const GAP_REASONS: Readonly<Record<EngineName, Partial<Record<Exclude<keyof Capabilities, 'stuckHostHolds'>, string>>>> = {
   chromium: {},
-  firefox: {
-    hardReload: 'WebDriver BiDi in Firefox ESR does not support reload with ignoreCache',
-  },
+  firefox: {},
   webkit: {
     stopWorkersInPlace: 'no way to stop a service worker while a page of its origin is open',
     concurrentTabs: 'one WebDriver command at a time per session, so tabs cannot act at the same moment',

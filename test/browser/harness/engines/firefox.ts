@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import puppeteer, { type Browser, type Page } from 'puppeteer-core'
-import { CAPABILITIES, pollUntil, Unsupported, type Context, type Engine, type Tab } from './engine.js'
+import { CAPABILITIES, pollUntil, type Context, type Engine, type Tab } from './engine.js'
 
 export const FIREFOX = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr'
 
@@ -37,6 +37,18 @@ const CLEAR_SITE_DATA = (origin: string, what: 'indexeddb' | 'all') => `(async (
     await new Promise((resolve) => Services.clearData.deleteDataFromPrincipal(principal, true, Ci.nsIClearDataService.CLEAR_ALL, resolve))
   }
   return 'cleared'
+})()`
+
+// Privileged too: Shift+Reload, as the browser's own command does it, of the tab whose title is `marker`.
+const HARD_RELOAD = (marker: string) => `(() => {
+  for (const win of Services.wm.getEnumerator('navigator:browser')) {
+    for (const browser of win.gBrowser.browsers) {
+      if (browser.contentTitle !== ${JSON.stringify(marker)}) continue
+      browser.reloadWithFlags(Ci.nsIWebNavigation.LOAD_FLAGS_BYPASS_CACHE | Ci.nsIWebNavigation.LOAD_FLAGS_BYPASS_PROXY)
+      return 'reloaded'
+    }
+  }
+  return 'no tab titled ${marker}'
 })()`
 
 /** The raw WebDriver BiDi connection puppeteer holds (Firefox allows one BiDi session); not in its types. */
@@ -76,8 +88,14 @@ export async function firefoxEngine(): Promise<Engine> {
       const value = await privileged(CLEAR_SITE_DATA(origin, what))
       if (value !== 'cleared') throw new Error(`firefox: site data not cleared (${value})`)
     },
-    async hardReload() {
-      throw new Unsupported('firefox', 'reload bypassing the cache (BiDi browsingContext.reload has no ignoreCache yet)')
+    async hardReload(tab) {
+      // BiDi's browsingContext.reload has no ignoreCache in Firefox ESR: find the tab by a title
+      // only it has, and reload it the way Shift+Reload does.
+      const marker = `hard-reload-${Math.random().toString(36).slice(2)}`
+      await tab.evaluate((title) => void (document.title = title), marker)
+      const value = await privileged(HARD_RELOAD(marker))
+      if (value !== 'reloaded') throw new Error(`firefox: hard reload failed (${value})`)
+      await pollUntil(() => tab.evaluate((title) => document.title !== title && document.readyState === 'complete', marker).catch(() => false))
     },
     close: () => browser.close(),
   }
