@@ -12,15 +12,12 @@ const TRY: Record<Need, (lab: Lab) => Promise<unknown>> = {
   stopWorkersInPlace: async (lab) => lab.engine.stopWorkers(await lab.signedInTab(await lab.context())),
   hardReload: async (lab) => lab.engine.hardReload(await lab.tab(await lab.context())),
   clearSiteData: async (lab) => lab.engine.clearSiteData(await lab.tab(await lab.context()), lab.pageOrigin, 'indexeddb'),
-  concurrentTabs: async () => {
-    throw new Unsupported('webkit', 'run two commands at once in one session')
-  },
 }
 
 /**
  * A test that needs what some engine's driver cannot do (see Capabilities). Where the engine
- * has it, an ordinary test. Where not, a test named after the gap that proves the gap is real:
- * the driver refuses with Unsupported (so the day a driver gains it, this fails and the test
+ * has it, an ordinary test. Where not, a test named after the gap that checks the driver
+ * refuses with Unsupported (so the day someone teaches the driver, this fails and the test
  * comes back). The engine summary lists it as a gap: a behaviour left unproven in an engine
  * is never dropped silently, nor skipped.
  */

@@ -11,8 +11,6 @@ export const ENGINE_NAMES: readonly EngineName[] = ['chromium', 'firefox', 'webk
 export interface Capabilities {
   /** Stops the service workers while pages of their origin stay open. WebKit has no way: it stops a worker ~10 s after the last page of its origin left. */
   stopWorkersInPlace: boolean
-  /** Tabs of one context evaluate at the same time (WebDriver classic runs one command per session at a time). */
-  concurrentTabs: boolean
   /**
    * An engine trait, not the driver's: what a long task in the tab the worker started in holds
    * up until it ends (measured with a 3 s task). Nothing in Chromium. Every tab's fetch events and
@@ -30,9 +28,9 @@ export interface Capabilities {
 
 /** What each engine's driver can do, known before it starts, so a test file can name its gaps. */
 export const CAPABILITIES: Readonly<Record<EngineName, Capabilities>> = {
-  chromium: { stopWorkersInPlace: true, concurrentTabs: true, stuckHostHolds: 'nothing', hardReload: true, clearSiteData: true },
-  firefox: { stopWorkersInPlace: true, concurrentTabs: true, stuckHostHolds: 'fetch-events', hardReload: true, clearSiteData: true },
-  webkit: { stopWorkersInPlace: false, concurrentTabs: false, stuckHostHolds: 'worker', hardReload: false, clearSiteData: false },
+  chromium: { stopWorkersInPlace: true, stuckHostHolds: 'nothing', hardReload: true, clearSiteData: true },
+  firefox: { stopWorkersInPlace: true, stuckHostHolds: 'fetch-events', hardReload: true, clearSiteData: true },
+  webkit: { stopWorkersInPlace: false, stuckHostHolds: 'worker', hardReload: false, clearSiteData: false },
 }
 
 /** Why an engine lacks a capability, as the name of a test that needs it says. */
@@ -41,9 +39,8 @@ export const GAP_REASONS: Readonly<Record<EngineName, Partial<Record<Exclude<key
   firefox: {},
   webkit: {
     stopWorkersInPlace: 'no way to stop a service worker while a page of its origin is open',
-    concurrentTabs: 'one WebDriver command at a time per session, so tabs cannot act at the same moment',
     hardReload: 'WebDriver classic has no reload that bypasses the cache',
-    clearSiteData: 'WebDriver classic has no way to clear an origin\'s storage',
+    clearSiteData: 'WebDriver classic has no way to clear an origin\'s storage (Clear-Site-Data clears IndexedDB, not the registration)',
   },
 }
 
