@@ -88,6 +88,12 @@ const VARIANTS = {
     await session
     return () => fetch(apiURL)
   },
+  // (c) with routeOthersToNetwork: the same bundles, the option set.
+  async bearerRouted() {
+    const { session } = await import('/consumer-page-routed.js')
+    await session
+    return () => fetch(apiURL)
+  },
   async wrapper() {
     return refreshingWrapper(await getToken())
   },

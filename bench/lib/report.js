@@ -23,14 +23,14 @@ export function printTable(results) {
     out.push('', `2. Same-origin asset, not an API request (${s.noWorker.n} sequential per variant)`)
     out.push(
       table(
-        ['', 'no SW', 'passthrough SW', 'SW with only a static route', 'sw-bearer', 'sw-bearer / no SW', 'sw-bearer / static route'],
+        ['', 'no SW', 'passthrough SW', 'SW with only a static route', 'sw-bearer (default)', 'sw-bearer, routeOthersToNetwork', 'default / passthrough', 'default / no SW', 'routeOthersToNetwork / no SW'],
         [
-          ['p50', s.noWorker.p50, s.passthrough.p50, s.routed.p50, s.bearer.p50, na.ratios.bearerOverNoWorkerP50, na.ratios.bearerOverRoutedP50],
-          ['p90', s.noWorker.p90, s.passthrough.p90, s.routed.p90, s.bearer.p90, na.ratios.bearerOverNoWorkerP90, ratio(s.bearer.p90, s.routed.p90)],
+          ['p50', s.noWorker.p50, s.passthrough.p50, s.routed.p50, s.bearer.p50, s.bearerRouted?.p50, na.ratios.bearerOverPassthroughP50, na.ratios.bearerOverNoWorkerP50, na.ratios.bearerRoutedOverNoWorkerP50],
+          ['p90', s.noWorker.p90, s.passthrough.p90, s.routed.p90, s.bearer.p90, s.bearerRouted?.p90, ratio(s.bearer.p90, s.passthrough.p90), na.ratios.bearerOverNoWorkerP90, ratio(s.bearerRouted?.p90, s.noWorker.p90)],
         ],
       ),
     )
-    out.push(`   routing of an asset (resource timing) under sw-bearer: ${JSON.stringify(na.routing)}, under the static-route SW: ${JSON.stringify(na.routedRouting)} · failed: ${na.failed}`)
+    out.push(`   routing of an asset (resource timing) under sw-bearer: ${JSON.stringify(na.routing)}, with routeOthersToNetwork: ${JSON.stringify(na.bearerRoutedRouting)}, under the static-route SW: ${JSON.stringify(na.routedRouting)} · failed: ${na.failed}`)
   }
 
   if (results.storm) stormRows(out, results.storm, '3.', results)
