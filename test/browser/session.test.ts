@@ -97,6 +97,15 @@ describe.each(engines)('%s', (engine) => {
       expect(error).toMatchObject({ name: 'SwBearerError', code: 'registration-failed' })
     })
 
+    it('rejects with registration-failed, saying why, when the registered worker does not run sw-bearer', async () => {
+      for (const scriptURL of ['/plain-sw.js', '/plain-sw.js?claim']) {
+        const page = await lab.tab(await lab.context())
+        const error = await swError(page, `window.register({ scriptURL: '${scriptURL}' })`)
+        // Not the 30 s "did not control this page": the worker never answered as sw-bearer.
+        expect(error, scriptURL).toMatchObject({ name: 'SwBearerError', code: 'registration-failed', message: expect.stringContaining('installTokenInjection') })
+      }
+    })
+
     it('rejects bad options with invalid-options', async () => {
       const page = await lab.tab(await lab.context())
       for (const options of [

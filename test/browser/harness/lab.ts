@@ -77,6 +77,11 @@ export class Lab<C extends Context = Context> {
         return void res.writeHead(200, js).end(`import { installTokenInjection } from '/sw-lib.js'\n${INSTANCE_SOURCE}\ninstallTokenInjection(${JSON.stringify(options)})\n`)
       }
       if (/^\/[a-z]+\/$/.test(path)) return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
+      // A worker of the app's own that never calls installTokenInjection; with ?claim it takes the page.
+      if (path === '/plain-sw.js') {
+        const claim = new URL(req.url ?? '/', 'http://x').searchParams.has('claim')
+        return void res.writeHead(200, js).end(claim ? `self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()))\n` : '// nothing\n')
+      }
       if (path === '/sw.js') {
         const source = `import { installTokenInjection } from '/sw-lib.js'\n// version ${lab!.swVersion}\n${INSTANCE_SOURCE}${lab!.swWitness ? WITNESS_SOURCE : ''}\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
         return void res.writeHead(200, js).end(source)
