@@ -58,6 +58,85 @@ describe.each(engines)('%s', (engine) => {
     })
   })
 
+  /**
+   * The app's static host goes away and the page reloads: the page, its scripts and the worker's
+   * session come from the worker (the precache, IndexedDB), and API calls still carry the token.
+   */
+  async function offlineReload(page: Tab, app: AppName, id: string): Promise<void> {
+    const site = recipes.site(app)
+    await site.stop()
+    await page.reload()
+    await signedIn(page)
+    expect(await page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true)
+    expect(await apiCall(page, id)).toMatchObject({ status: 200, authorization: bearer() })
+    await site.start()
+  }
+
+  /** Puts `v2` on the app's host and has the browser check for a new worker, as it does on a navigation. */
+  async function deploy(page: Tab, app: AppName, v2: AppName): Promise<void> {
+    recipes.site(app).root = recipes.built.get(v2)!.dist
+    await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r!.update()))
+  }
+
+  describe('(b) vite-plugin-pwa injectManifest: precacheAndRoute and installTokenInjection in one sw.ts', () => {
+    it("autoUpdate: API calls carry the token, an offline reload comes from the precache, and a deployed v2 takes over with one reload; one Workbox", async () => {
+      oneWorkbox('pwa-auto-update')
+      const page = await open(recipes.site('pwa-auto-update').origin)
+      expect(await apiCall(page, 'auto')).toMatchObject({ status: 200, authorization: bearer() })
+      await offlineReload(page, 'pwa-auto-update', 'auto-offline')
+      await deploy(page, 'pwa-auto-update', 'pwa-auto-update-v2')
+      await until(page, () => document.querySelector('#version')?.textContent === 'v2')
+      await signedIn(page)
+      // No reload loop: the first load, the offline reload, and the one reload onto v2.
+      await sleep(3000)
+      expect(await loads(page)).toBe(3)
+      expect(await apiCall(page, 'auto-v2')).toMatchObject({ status: 200, authorization: bearer() })
+    })
+
+    const knownBug = engine === 'webkit' ? " [BUG(sw-bearer) in webkit: after accepting, the v2 page's registerTokenServiceWorker does not resolve]" : ''
+    it(`prompt: API calls carry the token, an offline reload comes from the precache; a deployed v2 waits and onNeedRefresh shows the prompt; accepting it moves to v2, with the token; one Workbox${knownBug}`, async () => {
+      oneWorkbox('pwa-prompt')
+      const page = await open(recipes.site('pwa-prompt').origin)
+      expect(await text(page, '#prompt')).not.toBeNull()
+      expect(await page.evaluate(() => document.querySelector<HTMLElement>('#prompt')!.hidden)).toBe(true)
+      expect(await apiCall(page, 'prompt')).toMatchObject({ status: 200, authorization: bearer() })
+      await offlineReload(page, 'pwa-prompt', 'prompt-offline')
+      await deploy(page, 'pwa-prompt', 'pwa-prompt-v2')
+      await until(page, () => document.querySelector<HTMLElement>('#prompt')?.hidden === false)
+      // v2 waits for the user; v1 still serves this page, and its API calls.
+      expect(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => !!r?.waiting))).toBe(true)
+      expect(await text(page, '#version')).toBe('v1')
+      expect(await apiCall(page, 'prompt-waiting')).toMatchObject({ status: 200, authorization: bearer() })
+      await page.evaluate(() => document.querySelector<HTMLElement>('#reload')!.click())
+      await until(page, () => document.querySelector('#version')?.textContent === 'v2')
+      await sleep(3000)
+      expect(await loads(page)).toBe(3)
+      expect(await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => !!r?.waiting))).toBe(false)
+      const session = await page.evaluate(() => ({ status: document.querySelector('#status')?.textContent, worker: navigator.serviceWorker.controller?.state }))
+      if (engine === 'webkit') {
+        // BUG(sw-bearer): the page reloads on 'controlling', while v2 is still activating. WebKit leaves
+        // that page's ServiceWorker objects at 'activating' (the worker itself is 'activated' within
+        // ms) and sends no statechange until something nudges it (a fetch through the worker did,
+        // seconds later; with none, 45 s were not enough). whenActive (src/whenControlled.ts) waits
+        // for that statechange: registerTokenServiceWorker does not resolve, and rejects with
+        // registration-failed after 30 s. Plain fetches carry the token meanwhile; a reload mends it.
+        expect(session).toEqual({ status: 'starting', worker: 'activating' })
+      } else expect(session).toEqual({ status: 'signed in', worker: 'activated' })
+      expect(await apiCall(page, 'prompt-v2')).toMatchObject({ status: 200, authorization: bearer() })
+    })
+  })
+
+  describe("(c) vite-plugin-pwa generateSW, importScripts of sw-bearer's classic build and a setup script", () => {
+    it("API calls carry the token, and an offline reload comes from the precache; Workbox twice (the generated runtime's, and the one sw-bearer's classic build inlines)", async () => {
+      // A classic build cannot import the app's Workbox: it carries its own workbox-core and
+      // workbox-routing, and so its own default router, beside the generated worker's.
+      expect(recipes.built.get('pwa-generate-sw')!.copies).toMatchObject({ core: 2, routing: 2 })
+      const page = await open(recipes.site('pwa-generate-sw').origin)
+      expect(await apiCall(page, 'generate')).toMatchObject({ status: 200, authorization: bearer() })
+      await offlineReload(page, 'pwa-generate-sw', 'generate-offline')
+    })
+  })
+
   describe('(d) an app Workbox route for the API origin (NetworkFirst, cache "api"), with sw-bearer', () => {
     /** The 'api' cache's copy of `url`, as the page's Cache Storage holds it. */
     const cached = (page: Tab, url: string) =>

@@ -8,6 +8,11 @@ import { buildApp, devServer, packedWorkspace, prepareApp, StaticSite, workboxCo
 /** Every app the recipe tests load, built once per run: name → where it comes from. */
 export const APPS = {
   vite: { recipe: 'vite' },
+  'pwa-auto-update': { recipe: 'pwa-auto-update' },
+  'pwa-auto-update-v2': { recipe: 'pwa-auto-update', html: ['v1', 'v2'] },
+  'pwa-prompt': { recipe: 'pwa-prompt' },
+  'pwa-prompt-v2': { recipe: 'pwa-prompt', html: ['v1', 'v2'] },
+  'pwa-generate-sw': { recipe: 'pwa-generate-sw' },
   'route-before': { recipe: 'vite', overlay: { 'sw.ts': 'workbox-route/sw.route-first.ts' } },
   'route-after': { recipe: 'vite', overlay: { 'sw.ts': 'workbox-route/sw.route-last.ts' } },
 } satisfies Record<string, AppSource>

@@ -85,9 +85,9 @@ export async function prepareApp(workspace: Workspace, name: string, source: App
 export async function buildApp(dir: string): Promise<string> {
   const before = process.env.NODE_ENV
   const printed: unknown[][] = []
-  const saved = { log: console.log, info: console.info, warn: console.warn, write: process.stdout.write }
+  const saved = { log: console.log, info: console.info, warn: console.warn, out: process.stdout.write, err: process.stderr.write }
   console.log = console.info = console.warn = (...args: unknown[]) => void printed.push(args)
-  process.stdout.write = ((chunk: unknown) => printed.push([String(chunk)]) > 0) as typeof process.stdout.write
+  process.stdout.write = process.stderr.write = ((chunk: unknown) => printed.push([String(chunk)]) > 0) as typeof process.stdout.write
   process.env.NODE_ENV = 'production'
   try {
     await build({ root: dir, logLevel: 'warn', mode: 'production' })
@@ -97,7 +97,8 @@ export async function buildApp(dir: string): Promise<string> {
   } finally {
     process.env.NODE_ENV = before
     Object.assign(console, { log: saved.log, info: saved.info, warn: saved.warn })
-    process.stdout.write = saved.write
+    process.stdout.write = saved.out
+    process.stderr.write = saved.err
   }
   return join(dir, 'dist')
 }
