@@ -3,7 +3,7 @@ import type { ViteDevServer } from 'vite'
 import { startApi, type ApiServer } from './apiServer.js'
 import { launchEngine, type Context, type Engine, type EngineName, type Tab } from './engines/index.js'
 import { Issuer } from './issuer.js'
-import { buildApp, devServer, packedWorkspace, prepareApp, StaticSite, workboxCopies, workerFiles, type AppSource, type WorkboxCopies, type Workspace } from './recipes.js'
+import { buildApp, devServer, packedWorkspace, prepareApp, StaticSite, typecheckApp, workboxCopies, workerFiles, type AppSource, type WorkboxCopies, type Workspace } from './recipes.js'
 
 /** Every app the recipe tests load, built once per run: name → where it comes from. */
 export const APPS = {
@@ -44,7 +44,11 @@ export class Recipes {
     return `http://127.0.0.1:${this.api.port}`
   }
 
+  /** How long packing, type-checking and building every app took. */
+  setupMs = 0
+
   async start(): Promise<void> {
+    const started = performance.now()
     const [api, auth, workspace] = await Promise.all([
       startApi((token) => this.issuer.valid.has(token)),
       startApi(() => false),
@@ -55,9 +59,12 @@ export class Recipes {
     auth.issue = (force) => this.issuer.answer(force)
     const origins = { api: this.apiOrigin, auth: `http://127.0.0.1:${auth.port}` }
     for (const [name, source] of Object.entries(APPS) as Array<[AppName, AppSource]>) {
-      const dist = await buildApp(await prepareApp(workspace, name, source, origins))
+      const dir = await prepareApp(workspace, name, source, origins)
+      typecheckApp(dir)
+      const dist = await buildApp(dir)
       this.built.set(name, { dist, copies: await workboxCopies(await workerFiles(dist)) })
     }
+    this.setupMs = performance.now() - started
     // A v2 is no site of its own: it is deployed over its v1.
     for (const name of [...this.built.keys()].filter((name) => !name.endsWith('-v2'))) {
       const site = new StaticSite(this.built.get(name)!.dist)

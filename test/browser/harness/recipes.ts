@@ -77,6 +77,12 @@ export async function prepareApp(workspace: Workspace, name: string, source: App
   return dir
 }
 
+/** `tsc -p dir`: the app's sources (sw.ts included) type-check as its tsconfig.json says, a Vite template's. */
+export function typecheckApp(dir: string): void {
+  const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', dir], { encoding: 'utf8' })
+  if (result.status !== 0) throw new Error(`tsc -p ${dir} failed:\n${result.stdout}${result.stderr}`)
+}
+
 /**
  * `vite build` in `dir`, through Vite's JS API, as production: vitest sets NODE_ENV to 'test',
  * which Vite would take for a development build (import.meta.env.DEV true). What the build prints
