@@ -16,7 +16,9 @@ export function whenActive(registration: ServiceWorkerRegistration, timeoutMs: n
   const newest = () => registration.installing ?? registration.active ?? registration.waiting
   const worker = newest()
   if (!worker) return Promise.reject(new SwBearerError('registration-failed', 'The registration has no service worker'))
-  if (worker.state === 'activated') return Promise.resolve(worker)
+  // Controlling this page, it is past activation whatever its state says: WebKit leaves a page
+  // that loaded while the worker activated with 'activating', and sends it no statechange.
+  if (worker.state === 'activated' || worker === navigator.serviceWorker.controller) return Promise.resolve(worker)
   return bounded(timeoutMs, 'activate', (resolve, reject) => {
     const onState = () => {
       if (worker.state === 'activated') resolve(worker)
