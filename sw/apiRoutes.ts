@@ -57,8 +57,12 @@ export function addApiRoutes(
     }
     return true
   }
+  // A network failure resolves as Response.error(), which the page sees as the TypeError it would
+  // without a worker. A rejection would go to the router's catch handler, which may be the app's
+  // offline page (Workbox's setCatchHandler): an API call would get HTML.
+  const handleOrFail = (options: RouteOptions) => handle(options).catch(() => Response.error())
   for (const method of methods) {
-    const route: RouteLike = { match, handler: { handle }, method }
+    const route: RouteLike = { match, handler: { handle: handleOrFail }, method }
     ours.add(route)
     router.registerRoute(route as never)
     const table = router.routes.get(method)!

