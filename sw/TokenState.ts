@@ -31,6 +31,8 @@ export class TokenState {
   /** Bumped by every logout: a request sent before one is never resent after it. */
   logouts = 0
   #stamp = 0
+  /** When this instance started: a stored stamp older than this predates it (see #adoptStored). */
+  #startedAt = Date.now()
   /** Whether IndexedDB has been read (or given up on) since this instance started. */
   loaded = false
   /**
@@ -77,9 +79,12 @@ export class TokenState {
     const { token, stamp } = await Promise.race([readToken(), timeout(boundMs)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
     this.known = true
-    // Another version of this worker stored this (a set, a logout, a refresh of its own):
-    // a refresh this one still has in flight must not overwrite it.
-    if (this.loaded) this.generation++
+    // Another version of this worker stored this since we started (a set, a logout, a refresh
+    // of its own): a refresh this one still has in flight must not overwrite it. Something
+    // stored before we started is only what a late first read missed: no reason to discard the
+    // refresh under way, which has already asked the provider (and with rotating refresh tokens,
+    // a second flight beside it would reuse the refresh token it spent).
+    if (this.loaded && stamp > this.#startedAt) this.generation++
     this.#stamp = stamp
     // Storage is not the page: anything could have written there. Check it like a set,
     // and tell the tabs, which may think they are signed in, when one fails.

@@ -35,6 +35,21 @@ describe('TokenState', () => {
     expect(restarted.header).toMatch(/^Bearer eyJ/)
   })
 
+  it('a late first read that finds what was stored before this instance started does not discard the refresh in flight; a write since does', async () => {
+    await deleteDB(dbName())
+    const state = new TokenState(() => {})
+    await state.load() // its first read found nothing (as one that timed out would)
+    const before = state.generation
+    await writeToken(jwt({ sub: 'stored-earlier' }), Date.now() - 60_000)
+    await state.resync()
+    expect(state.claims).toMatchObject({ sub: 'stored-earlier' })
+    expect(state.generation).toBe(before)
+    await writeToken(jwt({ sub: 'another-version' }), Date.now() + 1)
+    await state.resync()
+    expect(state.claims).toMatchObject({ sub: 'another-version' })
+    expect(state.generation).toBe(before + 1)
+  })
+
   it('decodes claims once per token; opaque tokens have none and never expire here', async () => {
     const state = new TokenState(() => {})
     await state.set('opaque-token', 'set', true)
