@@ -34,9 +34,13 @@ export class ExpiryGuard {
   async check(clientId: string | undefined, reason: RefreshReason = 'expiring'): Promise<void> {
     if (!this.due()) return
     const generation = this.#state.generation
+    const held = this.#state.token
     const outcome = await this.#refresher.run({ clientId, reason })
-    // Judge the token this refresh brought, not one a person set while we waited.
-    if (outcome === 'refreshed' && this.#state.generation === generation && this.#state.secondsLeft() <= this.#leewaySeconds) {
+    // Judge the token this refresh brought, not one a person set while we waited, nor the
+    // held one handed back from the SDK's cache (a flight it joined was not forced): that
+    // says nothing of the clocks, and believing it stopped every refresh ahead of time,
+    // so tabs starting next asked their SDK without force (Okta then renewed by itself).
+    if (outcome === 'refreshed' && this.#state.token !== held && this.#state.generation === generation && this.#state.secondsLeft() <= this.#leewaySeconds) {
       this.#clockSuspect = true
     }
   }

@@ -17,6 +17,15 @@ describe('ExpiryGuard', () => {
     expect(guard.due()).toBe(false)
   })
 
+  it('keeps refreshing ahead when the refresh brought no new token (the SDK cache answered with the held one)', async () => {
+    const state = new TokenState(() => {})
+    await state.set(jwt(10), 'set', true)
+    const refresher = { run: async () => 'refreshed' } as unknown as Refresher
+    const guard = new ExpiryGuard(state, refresher, 30)
+    await guard.check(undefined)
+    expect(guard.due()).toBe(true)
+  })
+
   it('judges the token the refresh brought, not one a person set while it ran', async () => {
     const state = new TokenState(() => {})
     await state.set(jwt(10), 'set', true)
