@@ -128,12 +128,12 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     })
   }
 
-  /** Whether a request may be sent with the token now, or must go bare (see settle). */
-  async function ready(request: Request, clientId: string | undefined): Promise<{ bare: boolean }> {
+  /** Once the token may be sent: true when the request must go bare instead (see settle). */
+  async function ready(request: Request, clientId: string | undefined): Promise<boolean> {
     if (!state.loaded) await state.load()
     // The hot path (no refresh under way or due, nothing lost) awaits nothing more.
     const calm = !refresher.inFlight && !expiry.due() && (state.token !== null || state.known)
-    return { bare: calm ? false : await settle(request, clientId) }
+    return calm ? false : settle(request, clientId)
   }
 
   return {
@@ -147,7 +147,7 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       if (!state.loaded) await state.load()
       // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
       if (isFormPost(request) && (await isTokenEndpointRequest(request))) return sendBare(() => request)
-      const { bare } = await ready(request, clientId)
+      const bare = await ready(request, clientId)
       if (state.header === null && !bare) return sendBare(() => request) // logged out: the API decides
 
       // Bodies are streams: keep an unread copy so the retry sends the same bytes.
@@ -171,7 +171,7 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       if (isFormPost(request) && (await isTokenEndpointRequest(request))) {
         return { request, with: { sent: null, held: state.token, bare: false, logouts: state.logouts } }
       }
-      const { bare } = await ready(request, clientId)
+      const bare = await ready(request, clientId)
       const logouts = state.logouts
       const held = state.token
       if (bare || state.header === null) return { request, with: { sent: null, held, bare, logouts } }
