@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose'
+import type { Decision, Verdict } from './decision.js'
 import { isErrorCode, type WireError } from './errors.js'
 
 /**
@@ -49,6 +50,8 @@ export type PageMessage =
   | (Envelope<'ensure-fresh'> & {})
   /** A tab registered: get the token through the worker's single flight (reason 'startup'). */
   | (Envelope<'start'> & {})
+  /** Would a fetch of `url` from this page get the token? Answered with `verdict` (no token in it). */
+  | (Envelope<'inspect'> & { url: string })
 
 // Worker → page.
 export type WorkerMessage =
@@ -68,10 +71,15 @@ export type WorkerMessage =
    * see for itself (a `stale-token`): the tab fires it as an `error` event.
    */
   | (Envelope<'error'> & { error: WireError })
+  /**
+   * What the worker did with one of this tab's requests, sent when its `debug` switch is on,
+   * and for a near miss in a development build. The tab fires it as a `decision` event.
+   */
+  | (Envelope<'decision'> & { decision: Decision })
 
 /** Worker's reply to a PageMessage, on its port. */
 export type WorkerReply =
-  | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; ok: true; state: SessionState; token?: string | null }
+  | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; ok: true; state: SessionState; token?: string | null; verdict?: Verdict }
   | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; ok: false; error: WireError }
 
 /**
@@ -100,9 +108,10 @@ export const workerMessage = <T extends WorkerMessage['type']>(type: T, body: Bo
 export const refreshAnswer = <T extends RefreshAnswer['type']>(type: T, body: Body<Of<RefreshAnswer, T>>) =>
   message<RefreshAnswer, T>(type, body)
 
-export function okReply(state: SessionState, token?: string | null): WorkerReply {
+export function okReply(state: SessionState, token?: string | null, verdict?: Verdict): WorkerReply {
   const reply: WorkerReply = { protocol: PROTOCOL, v: PROTOCOL_VERSION, ok: true, state }
   if (token !== undefined) reply.token = token
+  if (verdict !== undefined) reply.verdict = verdict
   return reply
 }
 
@@ -152,6 +161,8 @@ export function parsePageMessage(data: unknown): PageMessage | null {
     case 'ensure-fresh':
     case 'start':
       return rec as unknown as PageMessage
+    case 'inspect':
+      return typeof rec.url === 'string' ? (rec as unknown as PageMessage) : null
     case 'set-token':
       return isTokenOrNull(rec.token) ? (rec as unknown as PageMessage) : null
     default:
@@ -173,16 +184,47 @@ export function parseWorkerMessage(data: unknown): WorkerMessage | null {
         : null
     case 'error':
       return isWireError(rec.error) ? (rec as unknown as WorkerMessage) : null
+    case 'decision':
+      return isDecision(rec.decision) ? (rec as unknown as WorkerMessage) : null
     default:
       return null
   }
+}
+
+const SKIP_REASONS: ReadonlySet<unknown> = new Set(['not-listed', 'near-miss', 'navigation', 'no-cors', 'own-authorization', 'auth-route', 'signed-out'])
+const isText = (value: unknown) => typeof value === 'string' && value.length <= 4096
+
+/** Only the shapes describeDecision knows: the page prints what passes here. */
+function isDecision(value: unknown): value is Decision {
+  if (typeof value !== 'object' || value === null) return false
+  const rec = value as Rec
+  if (rec.kind === 'refresh-failed') return isErrorCode(rec.code)
+  if (!isText(rec.method) || !isText(rec.url)) return false
+  switch (rec.kind) {
+    case 'injected':
+    case 'refreshing':
+      return true
+    case 'skipped':
+      return SKIP_REASONS.has(rec.reason) && (rec.nearMiss === undefined || isText(rec.nearMiss))
+    case 'retried':
+      return typeof rec.status === 'number'
+    default:
+      return false
+  }
+}
+
+function isVerdict(value: unknown): value is Verdict {
+  if (typeof value !== 'object' || value === null) return false
+  const rec = value as Rec
+  return rec.getsToken === true || (rec.getsToken === false && SKIP_REASONS.has(rec.reason) && (rec.nearMiss === undefined || isText(rec.nearMiss)))
 }
 
 export function parseWorkerReply(data: unknown): WorkerReply | null {
   const rec = envelope(data)
   if (rec?.ok === true) {
     const tokenOk = rec.token === undefined || isTokenOrNull(rec.token)
-    return isSessionState(rec.state) && tokenOk ? (rec as unknown as WorkerReply) : null
+    const verdictOk = rec.verdict === undefined || isVerdict(rec.verdict)
+    return isSessionState(rec.state) && tokenOk && verdictOk ? (rec as unknown as WorkerReply) : null
   }
   if (rec?.ok === false) return isWireError(rec.error) ? (rec as unknown as WorkerReply) : null
   return null

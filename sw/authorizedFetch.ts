@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { isFormPost, isTokenEndpointRequest } from './authTraffic.js'
+import { isFormPost, isTokenEndpointRequest } from '../common/authTraffic.js'
 import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import { FetchLimiter } from './FetchLimiter.js'

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import { isBearerToken } from '../common/bearerToken.js'
 import { SwBearerError } from '../common/errors.js'
+import type { Verdict } from '../common/decision.js'
 import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
 import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
@@ -13,6 +14,8 @@ export interface MessageContext {
   state: TokenState
   refresher: Refresher
   expiry: ExpiryGuard
+  /** Whether a plain fetch of this URL from a tab would get the token. */
+  verdict: (url: URL) => Verdict
 }
 
 /**
@@ -38,7 +41,7 @@ export function handleMessage(event: ExtendableMessageEvent, context: MessageCon
   )
 }
 
-async function answer(message: PageMessage, clientId: string, { state, refresher, expiry }: MessageContext): Promise<WorkerReply> {
+async function answer(message: PageMessage, clientId: string, { state, refresher, expiry, verdict }: MessageContext): Promise<WorkerReply> {
   await state.load()
   switch (message.type) {
     case 'hello':
@@ -70,5 +73,14 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
     case 'ensure-fresh':
       await expiry.check(clientId, 'visible')
       return okReply(state.snapshot('load'))
+    case 'inspect': {
+      let url: URL
+      try {
+        url = new URL(message.url)
+      } catch {
+        throw new SwBearerError('invalid-options', DEV ? `inspect: "${message.url}" is not an absolute URL` : 'invalid url')
+      }
+      return okReply(state.snapshot('load'), undefined, verdict(url))
+    }
   }
 }

@@ -2,8 +2,9 @@
 import { getOrCreateDefaultRouter } from 'workbox-routing/utils/getOrCreateDefaultRouter.js'
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
 import { addApiRoutes, type RouteOptions, type RouterLike } from './apiRoutes.js'
-import { isAuthUrl, parseAuthRoutes } from './authTraffic.js'
+import { isAuthUrl, parseAuthRoutes } from '../common/authTraffic.js'
 import { authorizedFetch } from './authorizedFetch.js'
+import { classify, type Verdict } from '../common/decision.js'
 import { broadcastError, broadcastState } from './broadcast.js'
 import { ExpiryGuard } from './ExpiryGuard.js'
 import { SwBearerError } from '../common/errors.js'
@@ -89,7 +90,14 @@ export interface TokenInjection {
  */
 export function installTokenInjection(options: TokenInjectionOptions): TokenInjection {
   const origins = parseOrigins(options.apiOrigins)
-  const authRoutes = parseAuthRoutes(options.authRoutes, origins, self.location.href)
+  const authRoutes = parseAuthRoutes(options.authRoutes, origins, self.location.href, (entry) =>
+    new SwBearerError(
+      'invalid-options',
+      DEV
+        ? `installTokenInjection: authRoutes entry "${entry}" must be a URL with a path on a listed API origin (absolute, or relative to the worker script), without query, fragment or userinfo`
+        : 'invalid authRoutes',
+    ),
+  )
   const refreshTimeoutMs = positive(options.refreshTimeoutMs ?? 10_000, 'refreshTimeoutMs')
   const leewaySeconds = positive(options.refreshLeewaySeconds ?? 30, 'refreshLeewaySeconds')
 
@@ -118,9 +126,13 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
     if (bypass) routeOthersToNetwork(event, origins)
   })
   self.addEventListener('activate', (event) => event.waitUntil(Promise.all([self.clients.claim(), state.resync()])))
-  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry }))
-
   const matches = (url: URL, request: Request) => isForApi(url, request, origins) && !isAuthUrl(url, authRoutes)
+  const verdict = (url: URL): Verdict =>
+    isAuthUrl(url, authRoutes) && origins.has(url.origin)
+      ? { getsToken: false, reason: 'auth-route' }
+      : classify({ url, mode: 'cors', hasAuthorization: false }, origins, self.location.origin)
+  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry, verdict }))
+
   const handle = ({ request, event }: { request: Request; event: ExtendableEvent }) =>
     send.send(request, (event as FetchEvent).clientId || undefined)
   const plugin = tokenPlugin(send, (request) => matches(new URL(request.url), request))

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest'
-import { isAuthUrl, isTokenEndpointRequest, parseAuthRoutes } from '../../sw/authTraffic.js'
+import { isAuthUrl, isTokenEndpointRequest, parseAuthRoutes } from '../../common/authTraffic.js'
+import { SwBearerError } from '../../common/errors.js'
 
 const LISTED: ReadonlySet<string> = new Set(['https://api.example.com', 'https://app.example.com'])
 const WORKER = 'https://app.example.com/sw.js'
+const invalid = (entry: string) => new SwBearerError('invalid-options', `bad ${entry}`)
 
 const form = (body: string, contentType = 'application/x-www-form-urlencoded;charset=UTF-8') =>
   new Request('https://api.example.com/oauth/token', { method: 'POST', headers: { 'Content-Type': contentType }, body })
 
 describe('the SDK traffic the worker leaves alone', () => {
   it('matches authRoutes by exact origin, and by path exactly or as a subtree when it ends in /', () => {
-    const routes = parseAuthRoutes(['https://api.example.com/auth/token', 'https://app.example.com/oauth/'], LISTED, WORKER)
+    const routes = parseAuthRoutes(['https://api.example.com/auth/token', 'https://app.example.com/oauth/'], LISTED, WORKER, invalid)
     const hit = (url: string) => isAuthUrl(new URL(url), routes)
     expect(hit('https://api.example.com/auth/token')).toBe(true)
     expect(hit('https://api.example.com/auth/token?x=1')).toBe(true)
@@ -28,9 +30,9 @@ describe('the SDK traffic the worker leaves alone', () => {
   })
 
   it('takes a route relative to the worker script, as a same-origin app writes it', () => {
-    expect(parseAuthRoutes(['/api/auth/token'], LISTED, WORKER)).toEqual([{ origin: 'https://app.example.com', path: '/api/auth/token' }])
-    expect(parseAuthRoutes(undefined, LISTED, WORKER)).toEqual([])
-    expect(parseAuthRoutes(null, LISTED, WORKER)).toEqual([])
+    expect(parseAuthRoutes(['/api/auth/token'], LISTED, WORKER, invalid)).toEqual([{ origin: 'https://app.example.com', path: '/api/auth/token' }])
+    expect(parseAuthRoutes(undefined, LISTED, WORKER, invalid)).toEqual([])
+    expect(parseAuthRoutes(null, LISTED, WORKER, invalid)).toEqual([])
   })
 
   it('refuses routes off the listed origins, whole origins, query, fragment, userinfo and non-lists', () => {
@@ -45,7 +47,7 @@ describe('the SDK traffic the worker leaves alone', () => {
       [42],
       'https://api.example.com/token',
     ]) {
-      expect(() => parseAuthRoutes(bad as never, LISTED, WORKER), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'invalid-options' }))
+      expect(() => parseAuthRoutes(bad as never, LISTED, WORKER, invalid), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'invalid-options' }))
     }
   })
 

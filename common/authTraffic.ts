@@ -1,5 +1,4 @@
-import { SwBearerError } from '../common/errors.js'
-import { DEV } from './dev.js'
+import type { SwBearerError } from './errors.js'
 
 /**
  * The auth SDK's own traffic on a listed origin: the token request that a refresh is
@@ -18,8 +17,14 @@ export interface AuthRoute {
  * Parses `authRoutes` once, at install time. Entries are URLs, absolute or relative to the
  * worker script (`/api/auth/token`), on a listed origin, with a path: a bare origin would
  * take the whole API out of injection, which is what leaving it off `apiOrigins` is for.
+ * `invalid` makes the error for a bad entry (each side words its own).
  */
-export function parseAuthRoutes(list: readonly string[] | null | undefined, origins: ReadonlySet<string>, base: string): readonly AuthRoute[] {
+export function parseAuthRoutes(
+  list: readonly string[] | null | undefined,
+  origins: ReadonlySet<string>,
+  base: string,
+  invalid: (entry: string) => SwBearerError,
+): readonly AuthRoute[] {
   if (list === undefined || list === null) return []
   return (Array.isArray(list) ? list : [list]).map((entry: unknown) => {
     let url: URL | undefined
@@ -27,12 +32,7 @@ export function parseAuthRoutes(list: readonly string[] | null | undefined, orig
       if (typeof entry === 'string' && !/[?#]/.test(entry) && Array.isArray(list)) url = new URL(entry, base)
     } catch {}
     if (!url || url.username || url.password || !origins.has(url.origin) || url.pathname === '/') {
-      throw new SwBearerError(
-        'invalid-options',
-        DEV
-          ? `installTokenInjection: authRoutes entry "${String(entry)}" must be a URL with a path on a listed API origin (absolute, or relative to the worker script), without query, fragment or userinfo`
-          : 'invalid authRoutes',
-      )
+      throw invalid(String(entry))
     }
     return { origin: url.origin, path: url.pathname }
   })
