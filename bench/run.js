@@ -9,7 +9,7 @@ import { cpus, loadavg, totalmem, type as osType, release as osRelease } from 'n
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { bundleEntries, CONSUMER_ENTRIES, PLACEHOLDER_ORIGIN } from './lib/bundles.js'
+import { bundleChunks, bundleEntries, CONSUMER_ENTRIES, PLACEHOLDER_ORIGIN, transferSizes } from './lib/bundles.js'
 import { defaultDriver, ENGINES, launch } from './lib/browser.js'
 import { APP_JS, PAGE_HTML, PASSTHROUGH_SW, routedSw } from './lib/pageApp.js'
 import { printTable } from './lib/report.js'
@@ -64,7 +64,7 @@ const SCENARIOS = [
 /** The rows `engine` runs in this invocation, after --only. */
 const rowsFor = (engine) => SCENARIOS.filter(([name, , , runsIn]) => wanted(name) && runsIn.includes(engine))
 
-const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, rotationTokenCalls: 1, swGzip: 8448, pageGzip: 3328 }
+const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, rotationTokenCalls: 1, swGzip: 8448, pageGzip: 5888 }
 
 /** The load average (1, 5, 15 min): other work on the machine shows up as noise. */
 const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100)
@@ -104,9 +104,13 @@ async function main() {
   }
   log('building the consumer bundles (minified, production) …')
   const bundles = await bundleEntries(CONSUMER_ENTRIES, BUILD_DIR)
+  const chunks = await bundleChunks(BUILD_DIR)
   const sizes = Object.fromEntries(
     Object.entries(bundles).map(([name, bytes]) => [name, { minified: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }]),
   )
+  // What the page loads before it runs: its entry and the chunks it imports statically.
+  sizes.page.gzip = transferSizes(bundles.page, chunks).loaded
+  sizes.pageFallback = { minified: 0, gzip: transferSizes(bundles.page, chunks).lazy }
 
   const provider = new Provider(CONFIG.providerLatencyMs)
   const api = await startApi(provider)
@@ -119,7 +123,7 @@ async function main() {
   const pageServer = await startPageServer({
     provider,
     swSource: () => swSource,
-    files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/routed-sw.js': routedSw(apiOrigin), '/consumer-page.js': bundles.page, '/sw-routed.js': swRouted, '/consumer-page-routed.js': pageRouted },
+    files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/routed-sw.js': routedSw(apiOrigin), '/consumer-page.js': bundles.page, '/sw-routed.js': swRouted, '/consumer-page-routed.js': pageRouted, ...chunks },
   })
   const env = { provider, api, pageOrigin: `http://localhost:${pageServer.port}`, apiURL: `${apiOrigin}/data`, bundles, buildDir: OIDC_BUILD_DIR }
 

@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose'
 import { assertBearerToken } from '../common/bearerToken.js'
+import type { Decision, SkipReason } from '../common/decision.js'
 import { fromWire, SwBearerError } from '../common/errors.js'
 import {
   pageMessage,
@@ -9,6 +10,8 @@ import {
   type RefreshReason,
   type SessionState,
 } from '../common/protocol.js'
+import { printDecision, worthReporting } from './debugOutput.js'
+import type { InPageMode } from './inPage/inPageMode.js'
 import { postToWorker, type Reply } from './postToWorker.js'
 
 export type { RefreshReason }
@@ -42,10 +45,46 @@ export interface TokenChangeDetail {
 export interface ErrorDetail {
   error: SwBearerError
 }
+/**
+ * Where the session runs: `service-worker`, the worker adds the token to this page's requests;
+ * `in-page`, the worker could not (see `registerTokenServiceWorker`'s `fallback`), so this page's
+ * patched `fetch` and `XMLHttpRequest` do.
+ */
+export type SessionMode = 'service-worker' | 'in-page'
+
+export interface ModeChangeDetail {
+  mode: SessionMode
+}
+/** One thing sw-bearer did with a request (see `debug`); never holds a token. */
+export interface DecisionDetail {
+  decision: Decision
+}
+
+/** What `session.inspect()` says: enough for an app to show a "degraded" state or a support page. */
+export interface SessionInspection {
+  mode: SessionMode
+  /** Whether a live service worker controls this page. */
+  controlled: boolean
+  hasToken: boolean
+  /** Why the session runs in the page, when it does (`unsupported`, `registration-failed`…). */
+  workerError: SwBearerError | null
+  /** For `inspect(url)`: whether a plain `fetch(url)` from this page gets the token, and if not, why. */
+  request?: { url: string; getsToken: boolean; reason?: SkipReason; nearMiss?: string }
+}
+
 export interface TokenSessionEventMap {
   tokenchange: CustomEvent<TokenChangeDetail>
   logout: CustomEvent<null>
   error: CustomEvent<ErrorDetail>
+  modechange: CustomEvent<ModeChangeDetail>
+  decision: CustomEvent<DecisionDetail>
+}
+
+/** @internal How the session was set up (see RegisterOptions). */
+export interface SessionSetup {
+  debug: boolean
+  /** Starts the in-page mode, or undefined without a `fallback`. */
+  inPage?: (session: TokenSession) => InPageMode
 }
 
 // Generous on purpose: a worker serving a storm of 1000 requests answers late, not never.
@@ -74,14 +113,93 @@ export class TokenSession extends EventTarget {
   #reconnecting: Promise<void> | undefined
   #providerCall: { promise: Promise<string | null>; forceRefresh: boolean } | undefined
   #early: SwBearerError[] | undefined = []
+  #setup: SessionSetup
+  #inPage: InPageMode | undefined
+  #workerError: SwBearerError | null = null
+  /** The next state is taken whatever its stamp: it comes from the other mode, which counts its own. */
+  #resync = false
 
   /** @internal Made by registerTokenServiceWorker. */
-  constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null, reconnect: () => Promise<void>) {
+  constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null, reconnect: () => Promise<void>, setup: SessionSetup = { debug: false }) {
     super()
     this.#getAccessToken = getAccessToken
     this.#worker = worker
     this.#reconnect = reconnect
+    this.#setup = setup
     newest = this
+  }
+
+  /** Where the session runs now; a `modechange` event says when that changes. */
+  get mode(): SessionMode {
+    return this.#inPage ? 'in-page' : 'service-worker'
+  }
+
+  /**
+   * What the session looks like, and with a URL (absolute, or relative to this page) whether a
+   * plain `fetch` of it from this page gets the token. Asks the worker in `service-worker` mode:
+   * its origin list is the one that counts.
+   */
+  async inspect(url?: string | URL): Promise<SessionInspection> {
+    let target: URL | undefined
+    if (url !== undefined) {
+      try {
+        target = new URL(String(url), location.href)
+      } catch {
+        throw new SwBearerError('invalid-options', `inspect: "${String(url)}" is not a URL`)
+      }
+    }
+    const reply = await this.exchange(pageMessage('inspect', { url: (target ?? new URL(location.href)).href }))
+    const controller = typeof navigator !== 'undefined' ? navigator.serviceWorker?.controller : null
+    const inspection: SessionInspection = {
+      mode: this.mode,
+      controlled: !!controller && controller.state !== 'redundant',
+      hasToken: this.#hasToken,
+      workerError: this.#inPage ? this.#workerError : null,
+    }
+    if (target && reply.verdict) inspection.request = { url: target.href, ...reply.verdict }
+    return inspection
+  }
+
+  /** @internal The worker cannot run (`error` says why): the session runs in this page. False without a fallback. */
+  runInPage(error: SwBearerError): boolean {
+    if (this.#inPage) return true
+    if (!this.#setup.inPage) return false
+    this.#workerError = error
+    this.#inPage = this.#setup.inPage(this)
+    this.#resync = true
+    this.#modeChanged()
+    return true
+  }
+
+  /**
+   * @internal A worker controls this page now: it takes the session over. It gets the token
+   * through its startup flight first (the SDK's cache answers), and only then are fetch and
+   * XMLHttpRequest handed back, so no request goes out without a token in between.
+   */
+  async moveToWorker(): Promise<void> {
+    const inPage = this.#inPage
+    const worker = this.#worker()
+    if (!inPage || !worker) return
+    const reply = await postToWorker(worker, pageMessage('start', {}), MESSAGE_TIMEOUT_MS)
+    if (this.#inPage !== inPage) return
+    inPage.stop()
+    this.#inPage = undefined
+    this.#workerError = null
+    this.#resync = true
+    this.applyState(reply.state)
+    this.#modeChanged()
+  }
+
+  #modeChanged(): void {
+    if (!this.#early) this.dispatchEvent(new CustomEvent('modechange', { detail: { mode: this.mode } }))
+  }
+
+  /** @internal One decision of the worker's or the in-page mode's: an event, and the console (see debugOutput). */
+  report(decision: Decision, fromWorker = false): void {
+    // The worker sends only what its own switches let through.
+    if (!fromWorker && !worthReporting(decision, this.#setup.debug)) return
+    printDecision(decision)
+    this.dispatchEvent(new CustomEvent('decision', { detail: { decision } }))
   }
 
   /** @internal Its registration failed: an older session of this tab answers again. */
@@ -131,7 +249,16 @@ export class TokenSession extends EventTarget {
    * first (once, however many messages wait for it), and starts with the session unknown.
    */
   async post(message: PageMessage, timeoutMs = MESSAGE_TIMEOUT_MS): Promise<Reply> {
-    if (!this.#worker()) await (this.#reconnecting ??= this.#reconnect().finally(() => (this.#reconnecting = undefined)))
+    if (this.#inPage) return this.#inPage.post(message)
+    if (!this.#worker()) {
+      try {
+        await (this.#reconnecting ??= this.#reconnect().finally(() => (this.#reconnecting = undefined)))
+      } catch (error) {
+        // The worker is gone for good (its site data cleared, and it cannot register again).
+        if (this.runInPage(error as SwBearerError)) return this.#inPage!.post(message)
+        throw error
+      }
+    }
     const worker = this.#worker()
     if (!worker) throw new SwBearerError('registration-failed', 'The service worker is gone')
     return postToWorker(worker, message, timeoutMs)
@@ -140,8 +267,10 @@ export class TokenSession extends EventTarget {
   /** @internal Listens on navigator.serviceWorker. */
   readonly receive = (event: MessageEvent): void => {
     const message = parseWorkerMessage(event.data)
-    if (message?.type === 'state') this.applyState(message.state)
+    // In-page mode counts its own states; a worker's (another tab's, in scope) would mix them up.
+    if (message?.type === 'state' && !this.#inPage) this.applyState(message.state)
     if (message?.type === 'error') this.reportError(fromWire(message.error))
+    if (message?.type === 'decision') this.report(message.decision, true)
     const port = event.ports[0]
     if (message?.type === 'refresh-request' && port && !answered.has(port) && (newest ?? this) === this) {
       answered.add(port)
@@ -156,8 +285,9 @@ export class TokenSession extends EventTarget {
 
   /** @internal A reply and a broadcast may carry the same state: apply each stamp once. */
   applyState(state: SessionState): void {
-    if (state.stamp <= this.#stamp) return
-    const first = this.#stamp < 0
+    if (state.stamp <= this.#stamp && !this.#resync) return
+    this.#resync = false
+    const first = this.#stamp === -1
     const hadToken = this.#hasToken
     this.#stamp = state.stamp
     this.#claims = state.claims

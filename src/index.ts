@@ -1,5 +1,7 @@
 export { registerTokenServiceWorker } from './registerTokenServiceWorker.js'
 export type { RegisterOptions } from './registerTokenServiceWorker.js'
+export type { FallbackOptions } from './inPage/fallbackOptions.js'
+export type { Decision, SkipReason } from '../common/decision.js'
 export type {
   TokenSession,
   GetAccessToken,
@@ -8,6 +10,10 @@ export type {
   TokenSessionEventMap,
   TokenChangeDetail,
   ErrorDetail,
+  SessionMode,
+  ModeChangeDetail,
+  DecisionDetail,
+  SessionInspection,
 } from './TokenSession.js'
 export { SwBearerError, isSwBearerError } from '../common/errors.js'
 export type { SwBearerErrorCode } from '../common/errors.js'

@@ -1,9 +1,11 @@
 import { fromWire, SwBearerError } from '../common/errors.js'
+import type { Verdict } from '../common/decision.js'
 import { parseWorkerReply, type PageMessage, type SessionState } from '../common/protocol.js'
 
 export interface Reply {
   state: SessionState
   token?: string | null
+  verdict?: Verdict
 }
 
 /**
@@ -22,8 +24,9 @@ export function postToWorker(worker: ServiceWorker, message: PageMessage, timeou
       if (!reply) return
       clearTimeout(timer)
       port1.close()
-      if (reply.ok) resolve(reply.token === undefined ? { state: reply.state } : { state: reply.state, token: reply.token })
-      else reject(fromWire(reply.error))
+      if (!reply.ok) return reject(fromWire(reply.error))
+      const { state, token, verdict } = reply
+      resolve({ state, ...(token === undefined ? {} : { token }), ...(verdict === undefined ? {} : { verdict }) })
     }
     worker.postMessage(message, [port2])
   })

@@ -1,5 +1,6 @@
 import { SwBearerError } from '../common/errors.js'
 import { pageMessage } from '../common/protocol.js'
+import { loadFallback, type FallbackOptions } from './fallback.js'
 import { postToWorker } from './postToWorker.js'
 import { onRefreshMoments } from './refreshTriggers.js'
 import { TokenSession, type GetAccessToken } from './TokenSession.js'
@@ -13,6 +14,23 @@ export interface RegisterOptions {
   type?: WorkerType
   /** The auth SDK's refreshing getter; null or undefined means nobody is signed in. */
   getAccessToken: GetAccessToken
+  /**
+   * Never lock the user out: when service workers are unavailable (an insecure origin, a
+   * private window, a browser policy), the registration fails (a 404 script, a script that
+   * throws, a CSP without `worker-src`) or the worker does not control the page within
+   * `timeoutMs`, the session runs in the page (`session.mode` 'in-page'): its `fetch` and
+   * `XMLHttpRequest` to exactly these origins carry the token, with the worker's rules. Without
+   * it, registration rejects with its coded error.
+   * @example fallback: { apiOrigins: ['https://api.example.com'] }
+   */
+  fallback?: FallbackOptions
+  /**
+   * Logs each decision about a request to a listed origin or a near miss (injected, left alone
+   * and why, 401 → refresh → retry, refresh failures) to this page's console and fires it as a
+   * `decision` event; never a token. Development builds warn about near misses without it.
+   * Covers the in-page mode; the worker's decisions come with `installTokenInjection`'s `debug`.
+   */
+  debug?: boolean
 }
 
 const SETUP_TIMEOUT_MS = 30_000
@@ -40,15 +58,23 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   if (options.type !== undefined && options.type !== 'classic' && options.type !== 'module') {
     throw new SwBearerError('invalid-options', `registerTokenServiceWorker: type must be 'classic' or 'module'`)
   }
-  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator) || !navigator.serviceWorker) {
-    throw new SwBearerError('unsupported', 'Service workers are not available here (an insecure origin or a private window?)')
+  const scope = new URL(options.scope ?? './', new URL(String(options.scriptURL), location.href)).href
+  const fallback = await loadFallback(options.fallback, scope)
+  const setup = { debug: options.debug === true, ...(fallback ? { inPage: fallback.start } : {}) }
+
+  const container = typeof navigator === 'undefined' ? undefined : navigator.serviceWorker
+  if (!container) {
+    const unsupported = new SwBearerError('unsupported', 'Service workers are not available here (an insecure origin or a private window?)')
+    if (!fallback) throw unsupported
+    const session = new TokenSession(options.getAccessToken, () => null, () => Promise.reject(unsupported), setup)
+    session.runInPage(unsupported)
+    return start(session)
   }
-  const container = navigator.serviceWorker
   let registration: ServiceWorkerRegistration | undefined
   /** Registers (again) and waits until the worker controls this page. */
   async function connect(): Promise<void> {
     try {
-      registration = await container.register(options.scriptURL, {
+      registration = await container!.register(options.scriptURL, {
         ...(options.scope === undefined ? {} : { scope: options.scope }),
         ...(options.type === undefined ? {} : { type: options.type }),
       })
@@ -75,19 +101,38 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
         : new SwBearerError('registration-failed', `Service worker registration failed: ${String(error)}`, { cause: error })
     }
   }
-  const session = new TokenSession(options.getAccessToken, () => live(container.controller) ?? live(registration?.active), connect)
+  const session = new TokenSession(options.getAccessToken, () => live(container.controller) ?? live(registration?.active), connect, setup)
   // Listen before registering: the worker may ask this tab to refresh at any time.
   container.addEventListener('message', session.receive)
   container.startMessages()
 
+  const connecting = connect()
   try {
-    await connect()
+    await (fallback ? withinMs(connecting, fallback.timeoutMs) : connecting)
   } catch (error) {
-    container.removeEventListener('message', session.receive)
-    session.retire()
-    throw error
+    if (!session.runInPage(error as SwBearerError)) {
+      container.removeEventListener('message', session.receive)
+      session.retire()
+      throw error
+    }
+    // A worker that takes control later (it was slow to install, or a later deploy fixed it) takes over.
+    const takeOver = () => void (live(container.controller) ? session.moveToWorker() : undefined)?.catch(() => {})
+    connecting.then(takeOver, () => {})
+    container.addEventListener('controllerchange', takeOver)
   }
 
+  // Site data cleared with the worker (Clear-Site-Data: "storage", DevTools): this page is no
+  // longer controlled, so its requests would go out without a token while it says signed in.
+  // Register again, and get the token through the new worker's startup flight.
+  container.addEventListener('controllerchange', () => {
+    if (live(container.controller) || session.mode === 'in-page') return
+    void session.exchange(pageMessage('start', {})).catch((error: unknown) => session.reportError(error))
+  })
+  return start(session)
+}
+
+/** The session's first token, then the moments that may make it stale; hands the session to the app. */
+async function start(session: TokenSession): Promise<TokenSession> {
   try {
     // Through the worker's single flight, like every provider call: tabs restored together
     // make one call, and a worker holding a good token lets the SDK answer from its cache.
@@ -99,17 +144,18 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
     await session.exchange(pageMessage('hello', {}))
     session.reportError(error)
   }
-
   // The answer carries the worker's state: a tab restored from the back/forward cache missed
   // every broadcast while frozen (a logout, a new user), and catches up here, events and all.
-  // Site data cleared with the worker (Clear-Site-Data: "storage", DevTools): this page is no
-  // longer controlled, so its requests would go out without a token while it says signed in.
-  // Register again, and get the token through the new worker's startup flight.
-  container.addEventListener('controllerchange', () => {
-    if (live(container.controller)) return
-    void session.exchange(pageMessage('start', {})).catch((error: unknown) => session.reportError(error))
-  })
   onRefreshMoments(() => void session.exchange(pageMessage('ensure-fresh', {})).catch(() => {}))
   session.ready()
   return session
+}
+
+/** `promise`, or a `registration-failed` once `ms` pass first (the promise goes on). */
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new SwBearerError('registration-failed', `The service worker did not control this page within ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
 }

@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose'
 import type { SessionState, StateCause } from '../common/protocol.js'
 import { isBearerToken } from '../common/bearerToken.js'
-import { readClaims } from './claims.js'
+import { readClaims } from '../common/claims.js'
 import { readToken, writeToken } from './tokenStore.js'
 
 // IndexedDB waits without end behind a blocked upgrade (another connection that ignores

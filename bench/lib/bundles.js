@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
@@ -65,6 +65,45 @@ export async function bundleEntries(entries, outDir) {
     out[name] = await readFile(join(distDir, `${name}.js`))
   }
   return out
+}
+
+/** The chunks the builds split off (shared code, lazy parts), by their path under the served root: `/assets/…`. */
+export async function bundleChunks(outDir) {
+  const dir = join(outDir, 'dist', 'assets')
+  const chunks = {}
+  for (const name of await readdir(dir).catch(() => [])) chunks[`/assets/${name}`] = await readFile(join(dir, name))
+  return chunks
+}
+
+const gz = (bytes) => gzipSync(bytes, { level: 9 }).length
+const STATIC_IMPORT = /(?:^|[;}\s])import\s*(?:[\w{}\s,*$]+from\s*)?["'`]\.?\.?\/?(?:assets\/)?([\w.-]+\.js)["'`]/g
+const DYNAMIC_IMPORT = /import\(\s*["'`]\.?\.?\/?(?:assets\/)?([\w.-]+\.js)["'`]/g
+
+/**
+ * What a page downloads before it runs (gzip bytes of the entry and every chunk it imports
+ * statically, each file compressed on its own as a server sends it), and what it may fetch
+ * later (chunks it imports dynamically, with their own static imports not already counted).
+ */
+export function transferSizes(entry, chunks) {
+  const byName = new Map(Object.entries(chunks).map(([path, bytes]) => [path.split('/').pop(), bytes]))
+  const closure = (bytes, seen) => {
+    let size = gz(bytes)
+    for (const [, name] of bytes.toString('utf8').matchAll(STATIC_IMPORT)) {
+      if (seen.has(name) || !byName.has(name)) continue
+      seen.add(name)
+      size += closure(byName.get(name), seen)
+    }
+    return size
+  }
+  const seen = new Set()
+  const loaded = closure(entry, seen)
+  let lazy = 0
+  for (const [, name] of entry.toString('utf8').matchAll(DYNAMIC_IMPORT)) {
+    if (seen.has(name) || !byName.has(name)) continue
+    seen.add(name)
+    lazy += closure(byName.get(name), seen)
+  }
+  return { loaded, lazy }
 }
 
 /** Minified and gzip (level 9) sizes of each consumer bundle. */

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The bench measures and runs these very bundles; one definition keeps the two honest.
-import { bundleEntries, CONSUMER_ENTRIES } from '../../bench/lib/bundles.js'
+import { bundleChunks, bundleEntries, CONSUMER_ENTRIES, transferSizes } from '../../bench/lib/bundles.js'
 
 // Budgets in gzip bytes. Sizes are deterministic, unlike times, so they are asserted
 // here; the bench reports them beside its timings. Issue 5 set 6 KB for the worker;
@@ -16,15 +16,23 @@ import { bundleEntries, CONSUMER_ENTRIES } from '../../bench/lib/bundles.js'
 // then); 8.25 KB for the known tabs standing in for a tab list a stuck tab holds (8.2 KB then).
 const SW_BUDGET = 8.25 * 1024
 // Issue 13 to 3.25 KB for telling a worker that never answers as sw-bearer apart (3.07 KB then).
-const PAGE_BUDGET = 3.25 * 1024
+// Issue 14 to 5.75 KB (5.63 KB then), counted as what the page loads before it runs (the entry
+// and the chunks it imports statically, each gzipped as served): session.mode and inspect(),
+// moving to a worker that takes control late, the debug output and its parsing, and the
+// bundler's loader for the in-page fallback, which is a chunk of its own (FALLBACK_BUDGET),
+// fetched only by apps that pass `fallback`.
+const PAGE_BUDGET = 5.75 * 1024
+const FALLBACK_BUDGET = 4.5 * 1024
 
 let dir: string
 let gzip: Record<string, number>
+let page: { loaded: number; lazy: number }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sw-bearer-size-'))
   const bundles: Record<string, Buffer> = await bundleEntries(CONSUMER_ENTRIES, dir)
   gzip = Object.fromEntries(Object.entries(bundles).map(([name, bytes]) => [name, gzipSync(bytes, { level: 9 }).length]))
+  page = transferSizes(bundles.page!, await bundleChunks(dir))
 }, 60_000)
 
 afterAll(() => rm(dir, { recursive: true, force: true }))
@@ -34,7 +42,12 @@ describe("a consumer's bundles, minified for production and gzipped", () => {
     expect(gzip.sw).toBeLessThanOrEqual(SW_BUDGET)
   })
 
-  it(`keeps the page side (registerTokenServiceWorker) within ${PAGE_BUDGET} bytes`, () => {
-    expect(gzip.page).toBeLessThanOrEqual(PAGE_BUDGET)
+  it(`keeps the page side (registerTokenServiceWorker) within ${PAGE_BUDGET} bytes, loaded before it runs`, () => {
+    expect(page.loaded).toBeLessThanOrEqual(PAGE_BUDGET)
+  })
+
+  it(`keeps the in-page fallback, a chunk only apps that pass it fetch, within ${FALLBACK_BUDGET} bytes`, () => {
+    expect(page.lazy).toBeGreaterThan(0)
+    expect(page.lazy).toBeLessThanOrEqual(FALLBACK_BUDGET)
   })
 })

@@ -83,7 +83,7 @@ describe('TokenState', () => {
 
 describe('readClaims', () => {
   it('reads a JWT payload and gives null for anything else, without throwing', async () => {
-    const { readClaims } = await import('../../sw/claims.js')
+    const { readClaims } = await import('../../common/claims.js')
     const payload = Buffer.from(JSON.stringify({ sub: 'u', exp: 1 })).toString('base64url')
     expect(readClaims(`h.${payload}.s`)).toEqual({ sub: 'u', exp: 1 })
     for (const token of ['opaque', 'a.b', 'a.b.c', `h.${Buffer.from('[1]').toString('base64url')}.s`, `h.${Buffer.from('null').toString('base64url')}.s`, 'h.%%%.s']) {

@@ -39,15 +39,18 @@ async function getAccessToken(context) {
 }
 window.register = async (extra = {}) => {
   const session = await lib.registerTokenServiceWorker({ scriptURL: '/sw.js', type: 'module', getAccessToken, ...extra })
-  for (const type of ['tokenchange', 'logout', 'error']) {
+  for (const type of ['tokenchange', 'logout', 'error', 'modechange']) {
     session.addEventListener(type, (event) => window.events.push({
       type,
       claims: event.detail && 'claims' in event.detail ? event.detail.claims : undefined,
       code: event.detail && event.detail.error ? event.detail.error.code ?? String(event.detail.error) : undefined,
+      mode: event.detail && event.detail.mode,
     }))
   }
+  window.decisions = []
+  session.addEventListener('decision', (event) => window.decisions.push(event.detail.decision))
   window.session = session
-  return { claims: session.claims, controlled: !!navigator.serviceWorker.controller }
+  return { claims: session.claims, controlled: !!navigator.serviceWorker?.controller, mode: session.mode }
 }
 window.call = async (url, init) => {
   try {

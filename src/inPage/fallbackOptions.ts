@@ -1,0 +1,60 @@
+import { parseAuthRoutes } from '../../common/authTraffic.js'
+import { SwBearerError } from '../../common/errors.js'
+import { bareOrigin } from '../../common/origins.js'
+import type { TokenSession } from '../TokenSession.js'
+import { startInPage, type InPageMode } from './inPageMode.js'
+
+/**
+ * When the service worker cannot run, the session runs in the page instead (see
+ * RegisterOptions.fallback). List the same origins as the worker script does.
+ */
+export interface FallbackOptions {
+  /** Exact origins that get the token from the page's own fetch and XMLHttpRequest, as in `installTokenInjection`. */
+  apiOrigins: readonly string[]
+  /** The SDK's own URLs on those origins, as in `installTokenInjection` (relative ones to this page). */
+  authRoutes?: readonly string[]
+  /**
+   * How long to wait for the worker to control this page before running in it, in ms. Default
+   * 5000. A worker that takes control later takes the session over (a `modechange` event).
+   */
+  timeoutMs?: number
+}
+
+const invalid = (why: string) => new SwBearerError('invalid-options', `registerTokenServiceWorker: fallback.${why}`)
+
+/** A checked `fallback`, ready to start. */
+export interface Fallback {
+  timeoutMs: number
+  start: (session: TokenSession) => InPageMode
+}
+
+/** Checks `fallback` at once, so a typo throws at registration, not the day the worker fails. */
+export function prepareFallback(fallback: FallbackOptions, scope: string): Fallback {
+  if (typeof fallback !== 'object' || fallback === null) throw invalid('… must be an object like { apiOrigins: [...] }')
+  const list: unknown = fallback.apiOrigins
+  if (!Array.isArray(list) || list.length === 0) throw invalid('apiOrigins must be a non-empty array of origins')
+  const origins = new Set<string>()
+  for (const entry of list) {
+    const origin = bareOrigin(entry)
+    if (origin === null) throw invalid(`apiOrigins: "${String(entry)}" is not a bare origin like "https://api.example.com"`)
+    origins.add(origin)
+  }
+  const authRoutes = parseAuthRoutes(fallback.authRoutes, origins, location.href, (entry) =>
+    invalid(`authRoutes: "${entry}" must be a URL with a path on a listed origin, without query, fragment or userinfo`),
+  )
+  const timeoutMs = fallback.timeoutMs ?? 5000
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) throw invalid('timeoutMs must be a number of milliseconds')
+  return {
+    timeoutMs,
+    start: (session) =>
+      startInPage({
+        origins,
+        authRoutes,
+        scope,
+        callProvider: (context, ms) => session.callProvider(context, ms),
+        onState: (state) => session.applyState(state),
+        onError: (error) => session.reportError(error),
+        report: (decision) => session.report(decision),
+      }),
+  }
+}
