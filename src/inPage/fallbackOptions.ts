@@ -53,7 +53,10 @@ export function prepareFallback(fallback: FallbackOptions, scope: string): Fallb
         scope,
         callProvider: (context, ms) => session.callProvider(context, ms),
         onState: (state) => session.applyState(state),
-        onError: (error) => session.reportError(error),
+        onError: (error) => {
+          session.report({ kind: 'refresh-failed', code: error.code })
+          session.reportError(error)
+        },
         report: (decision) => session.report(decision),
       }),
   }
