@@ -126,15 +126,17 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
     if (bypass) routeOthersToNetwork(event, origins)
   })
   self.addEventListener('activate', (event) => event.waitUntil(Promise.all([self.clients.claim(), state.resync()])))
-  const matches = (url: URL, request: Request) => isForApi(url, request, origins) && !isAuthUrl(url, authRoutes)
-  const verdict = (url: URL): Verdict =>
-    isAuthUrl(url, authRoutes) && origins.has(url.origin)
-      ? { getsToken: false, reason: 'auth-route' }
-      : classify({ url, mode: 'cors', hasAuthorization: false }, origins, self.location.origin)
-  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry, verdict }))
+  // The rule the page's in-page mode applies too (classify), with the worker's auth routes.
+  const ownOrigin = self.location.origin
+  const verdictOf = (url: URL, mode: string, hasAuthorization: boolean): Verdict => {
+    const verdict = classify({ url, mode, hasAuthorization }, origins, ownOrigin)
+    return verdict.getsToken && isAuthUrl(url, authRoutes) ? { getsToken: false, reason: 'auth-route' } : verdict
+  }
+  // Most requests are for other origins: one lookup each, before any verdict (whose first step it is).
+  const matches = (url: URL, request: Request) => origins.has(url.origin) && verdictOf(url, request.mode, request.headers.has('authorization')).getsToken
+  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry, verdict: (url) => verdictOf(url, 'cors', false) }))
 
-  const handle = ({ request, event }: { request: Request; event: ExtendableEvent }) =>
-    send.send(request, (event as FetchEvent).clientId || undefined)
+  const handle = ({ request, event }: { request: Request; event: ExtendableEvent }) => send.send(request, clientOf(event))
   const plugin = tokenPlugin(send, (request) => matches(new URL(request.url), request))
   const router = options.router ?? (getOrCreateDefaultRouter() as unknown as RouterLike)
   addApiRoutes(router, METHODS, ({ url, request }: RouteOptions) => matches(url, request), handle, plugin)
@@ -147,19 +149,8 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
   return { plugin }
 }
 
-/**
- * Exact origin match only. Navigations, requests that already carry Authorization
- * and `no-cors` requests (the browser would drop the header there anyway) are left
- * to the browser untouched.
- */
-function isForApi(url: URL, request: Request, origins: ReadonlySet<string>): boolean {
-  return (
-    origins.has(url.origin) &&
-    request.mode !== 'navigate' &&
-    request.mode !== 'no-cors' &&
-    !request.headers.has('authorization')
-  )
-}
+/** The tab a fetch event's request came from; none for a navigation. */
+const clientOf = (event: ExtendableEvent) => (event as FetchEvent).clientId || undefined
 
 function positive(value: number, name: string): number {
   if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
