@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import { isFormPost, isTokenEndpointRequest } from '../common/authTraffic.js'
+import type { DebugReport, Step } from './debugReport.js'
 import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import { FetchLimiter } from './FetchLimiter.js'
@@ -13,6 +14,8 @@ export interface AuthorizedFetchOptions {
   state: TokenState
   refresher: Refresher
   expiry: ExpiryGuard
+  /** Told what happens to each request, when the worker's `debug` is on (see debugReport). */
+  report?: DebugReport['step']
 }
 
 // A copy's headers are mutable: cheaper than building a Headers and a second init (bench row 1).
@@ -31,11 +34,17 @@ const OWN_REFRESH_WAIT_MS = 1000
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+// What the report is told of a request's first send. One that goes bare because it may be part
+// of a refresh (see settle) is not reported: no skip reason names that, and a warning does.
+const INJECTED: Step = { kind: 'injected' }
+const SIGNED_OUT: Step = { kind: 'skipped', reason: 'signed-out' }
+const OWN_TRAFFIC: Step = { kind: 'skipped', reason: 'auth-route' }
+
 /**
  * Sends `request` with the current token and, on a 401, once more with a fresh
  * one. Never more than two sends; every wait in here is bounded by the refresher.
  */
-export function authorizedFetch({ origins, state, refresher, expiry }: AuthorizedFetchOptions) {
+export function authorizedFetch({ origins, state, refresher, expiry, report }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
   // Only a retry's build ever says "no longer" (null), so the other sends always get a response.
   const sendBare = (build: () => Request) => limiter.fetch(build) as Promise<Response>
@@ -97,12 +106,16 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       if (state.token === held) return first
     } else if (state.token === sent) {
       // A 401 for a token we no longer hold is stale: retry with the current one, no provider call.
-      await refresher.run({ clientId, reason: 'unauthorized' })
+      report?.(replay, clientId, { kind: 'refreshing' })
+      const outcome = await refresher.run({ clientId, reason: 'unauthorized' })
+      // A failed flight brings no code of its own; the tab whose getter failed has said why.
+      if (outcome === 'failed') report?.(replay, clientId, { kind: 'refresh-failed', code: 'provider-failed' })
     }
     if (state.header === null || state.token === sent || state.logouts !== logouts) return first
     const retried = { token: null as string | null }
     const retry = await sendWithCurrent(replay, logouts, retried, true)
     if (retry === null) return first
+    report?.(replay, clientId, { kind: 'retried', status: retry.status })
     void first.body?.cancel()
     // A token refused the moment it arrived means the provider is not really refreshing.
     if (!refusedByApi(retry)) refresher.accepted()
@@ -146,9 +159,15 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
     async send(request: Request, clientId: string | undefined): Promise<Response> {
       if (!state.loaded) await state.load()
       // The SDK's own token request: never held for the refresh it belongs to, never with the old token.
-      if (isFormPost(request) && (await isTokenEndpointRequest(request))) return sendBare(() => request)
+      if (isFormPost(request) && (await isTokenEndpointRequest(request))) {
+        report?.(request, clientId, OWN_TRAFFIC)
+        return sendBare(() => request)
+      }
       const bare = await ready(request, clientId)
-      if (state.header === null && !bare) return sendBare(() => request) // logged out: the API decides
+      if (state.header === null && !bare) {
+        report?.(request, clientId, SIGNED_OUT)
+        return sendBare(() => request) // logged out: the API decides
+      }
 
       // Bodies are streams: keep an unread copy so the retry sends the same bytes.
       const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
@@ -156,6 +175,8 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
       const held = state.token
       const sent = { token: null as string | null }
       const first = (await (bare ? sendBare(() => request) : sendWithCurrent(request, logouts, sent)))!
+      // Told as it went: a session that ended while it queued sent it bare.
+      if (!bare) report?.(request, clientId, sent.token !== null ? INJECTED : SIGNED_OUT)
       if (!refusedByApi(first)) {
         if (sent.token !== null) refresher.accepted()
         return first
@@ -169,11 +190,13 @@ export function authorizedFetch({ origins, state, refresher, expiry }: Authorize
      */
     async authorize(request: Request, clientId: string | undefined): Promise<{ request: Request; with: SentWith }> {
       if (isFormPost(request) && (await isTokenEndpointRequest(request))) {
+        report?.(request, clientId, OWN_TRAFFIC)
         return { request, with: { sent: null, held: state.token, bare: false, logouts: state.logouts } }
       }
       const bare = await ready(request, clientId)
       const logouts = state.logouts
       const held = state.token
+      if (!bare) report?.(request, clientId, state.header === null ? SIGNED_OUT : INJECTED)
       if (bare || state.header === null) return { request, with: { sent: null, held, bare, logouts } }
       return { request: withToken(request, state.header), with: { sent: state.token, held, bare, logouts } }
     },

@@ -6,6 +6,7 @@ import { isAuthUrl, parseAuthRoutes } from '../common/authTraffic.js'
 import { authorizedFetch } from './authorizedFetch.js'
 import { classify, type Verdict } from '../common/decision.js'
 import { broadcastError, broadcastState } from './broadcast.js'
+import { debugReport } from './debugReport.js'
 import { ExpiryGuard } from './ExpiryGuard.js'
 import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
@@ -58,6 +59,22 @@ export interface TokenInjectionOptions {
    * @example ['https://app.example.com/api/auth/token', 'https://app.example.com/oauth/']
    */
   authRoutes?: readonly string[] | null
+  /**
+   * Reports what the worker decides about each `fetch` and `XMLHttpRequest` request (and each
+   * navigation) to a listed origin, and about near misses: `token added`; left alone and why (a
+   * navigation, `no-cors`, its own Authorization, the auth SDK's own traffic, nobody signed in,
+   * or an origin that is not listed but differs from a listed one only in spelling: localhost vs
+   * 127.0.0.1, a port, http vs https); a 401 from the API and the one refresh it starts; the
+   * retry's status; a refresh that failed. Each is one line in the worker's console
+   * (`console.debug`, a near miss `console.warn`) and a `decision` message to the tab that made
+   * the request, which fires it as a `decision` event. Never a token: a method, the URL's origin
+   * and path (no query), a reason. Requests to other origins are not reported, nor a document's
+   * scripts, styles and images. Default false. Without it a development build still warns of a
+   * near miss, once per origin; a production build says nothing. With `routeOthersToNetwork`
+   * a near miss never reaches the worker (Chromium), so it cannot be reported.
+   * @example installTokenInjection({ apiOrigins: ['https://api.example.com'], debug: true })
+   */
+  debug?: boolean
 }
 
 // Every method workbox-routing can route; it routes only GET unless told.
@@ -115,7 +132,9 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
     reread: () => state.resync(),
   })
   const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
-  const send = authorizedFetch({ origins, state, refresher, expiry })
+  // Undefined in a production build without debug: then every request pays one check for it.
+  const report = debugReport(options.debug === true, DEV, origins)
+  const send = authorizedFetch({ origins, state, refresher, expiry, report: report?.step })
   // Start reading IndexedDB now, so the first request after a restart rarely waits.
   void state.load()
 
@@ -134,17 +153,27 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
   }
   // Most requests are for other origins: one lookup each, before any verdict (whose first step it is).
   const matches = (url: URL, request: Request) => origins.has(url.origin) && verdictOf(url, request.mode, request.headers.has('authorization')).getsToken
+  // The match of sw-bearer's routes, which Workbox runs first for every request its router sees,
+  // a near miss too: wherever sw-bearer could give a token, it can say why it did not. A fetch
+  // listener of its own would not see requests that an earlier listener answered (respondWith
+  // stops the others): the router's own, when the app created it first (precacheAndRoute).
+  const routes = (url: URL, request: Request, event: ExtendableEvent): boolean => {
+    if (!report?.wants(url, request)) return matches(url, request)
+    const found = verdictOf(url, request.mode, request.headers.has('authorization'))
+    report.seen(request, url, found, clientOf(event))
+    return found.getsToken
+  }
   self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry, verdict: (url) => verdictOf(url, 'cors', false) }))
 
   const handle = ({ request, event }: { request: Request; event: ExtendableEvent }) => send.send(request, clientOf(event))
   const plugin = tokenPlugin(send, (request) => matches(new URL(request.url), request))
   const router = options.router ?? (getOrCreateDefaultRouter() as unknown as RouterLike)
-  addApiRoutes(router, METHODS, ({ url, request }: RouteOptions) => matches(url, request), handle, plugin)
+  addApiRoutes(router, METHODS, ({ url, request, event }: RouteOptions) => routes(url, request, event), handle, plugin)
   // workbox-routing looks routes up by method name, so an extension method (WebDAV's PROPFIND,
   // REPORT, SEARCH, HTTP QUERY, OPTIONS…) would go out bare and its 401 never refresh.
   self.addEventListener('fetch', (event) => {
     const { request } = event
-    if (!ROUTED.has(request.method) && matches(new URL(request.url), request)) event.respondWith(handle({ request, event }))
+    if (!ROUTED.has(request.method) && routes(new URL(request.url), request, event)) event.respondWith(handle({ request, event }))
   })
   return { plugin }
 }

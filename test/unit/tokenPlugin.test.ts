@@ -70,3 +70,17 @@ it('leaves a 401 alone for a request it did not put a token on', async () => {
   expect((await strategyFetch(plugin, new Request('https://elsewhere.test/me'))).status).toBe(401)
   expect(refresher.runs).toBe(0)
 })
+
+it("tells the worker's debug report what it did with a strategy's request: token added, 401, the retry's status", async () => {
+  const { state, refresher } = setup()
+  const report = vi.fn()
+  const send = authorizedFetch({ origins: new Set([API]), state, refresher, expiry: { due: () => false, check: async () => {} } as any, report })
+  const plugin = tokenPlugin(send, (request) => new URL(request.url).origin === API)
+  vi.stubGlobal('fetch', async (request: Request) => new Response(null, { status: request.headers.get('Authorization') === 'Bearer T2' ? 200 : 401 }))
+  await strategyFetch(plugin, new Request(`${API}/pay`, { method: 'POST', body: 'amount=100' }))
+  expect(report.mock.calls.map(([request, clientId, step]) => [request.method, request.url, clientId, step])).toEqual([
+    ['POST', `${API}/pay`, 'tab', { kind: 'injected' }],
+    ['POST', `${API}/pay`, 'tab', { kind: 'refreshing' }],
+    ['POST', `${API}/pay`, 'tab', { kind: 'retried', status: 200 }],
+  ])
+})
