@@ -42,6 +42,8 @@ export interface OpenIdProvider {
   issuer: string
   origin: string
   log: ProviderLogEntry[]
+  /** How long the token endpoint waits before it answers, in ms (default 0). */
+  tokenDelayMs: number
   accessTokenTtl: number
   mark(): number
   counters(since?: number): ProviderCounters

@@ -68,7 +68,7 @@ export async function startOpenIdProvider(options) {
   const log = []
   /** @param {Omit<ProviderLogEntry, 'at'>} entry */
   const note = (entry) => void log.push({ at: Date.now() - t0, ...entry })
-  const state = { accessTokenTtl: options.accessTokenTtl }
+  const state = { accessTokenTtl: options.accessTokenTtl, tokenDelayMs: 0 }
 
   const provider = new Provider(issuer, {
     clients: [
@@ -141,7 +141,11 @@ export async function startOpenIdProvider(options) {
     const path = new URL(req.url ?? '/', origin).pathname
     const interaction = /^\/interaction\/[^/]+$/.test(path) && (req.method === 'GET' || (login === 'form' && req.method === 'POST'))
     if (interaction) return void interact(provider, req, res, note, login).catch((e) => res.writeHead(500).end(String(e)))
-    if (path === '/oauth/token' && req.method === 'POST') note({ event: 'token-request' })
+    if (path === '/oauth/token' && req.method === 'POST') {
+      note({ event: 'token-request' })
+      // A token endpoint across the internet: slow enough for requests to overlap a refresh.
+      if (state.tokenDelayMs > 0) return void setTimeout(() => callback(req, res), state.tokenDelayMs)
+    }
     callback(req, res)
   }
 
@@ -156,6 +160,13 @@ export async function startOpenIdProvider(options) {
     },
     set accessTokenTtl(seconds) {
       state.accessTokenTtl = seconds
+    },
+    /** How long the token endpoint waits before it answers, in ms (default 0). */
+    get tokenDelayMs() {
+      return state.tokenDelayMs
+    },
+    set tokenDelayMs(ms) {
+      state.tokenDelayMs = ms
     },
     /** A position in the log, for `counters(since)`. */
     mark: () => log.length,

@@ -70,8 +70,8 @@ describe.each(engines)('%s', (engine) => {
 
   afterAll(() => browser?.close())
 
-  async function start(sdk: Sdk, ttl = TTL): Promise<RealLab> {
-    lab = await RealLab.start(sdk, built, browser, ttl)
+  async function start(sdk: Sdk, ttl = TTL, options: { inPage?: boolean } = {}): Promise<RealLab> {
+    lab = await RealLab.start(sdk, built, browser, ttl, options)
     return lab
   }
 
@@ -182,6 +182,35 @@ describe.each(engines)('%s', (engine) => {
       expect(after).toEqual({ hasToken: false, sdkSignedIn: false })
       expect(result.status).toBe(401)
       expect(edges).toMatchObject({ tokenCalls: 0, api401: 1, api401WithoutToken: 1 })
+    })
+
+    it('f in the page (the worker script 404s): a revoke costs one refresh_token call, then five tabs storming at once one more', async () => {
+      const lab = await start(sdk, TTL, { inPage: true })
+      const { tab } = await signedInTab(lab)
+      expect(await tab.evaluate(() => (window as any).app.mode())).toBe('in-page')
+      lab.api.revokeSeen()
+      const mark = lab.mark()
+      const first = await call(tab)
+      const revoked = lab.since(mark)
+      await record(engine, sdk, 'f in-page, revoke', revoked, [first.status], [tab])
+      expect(first.status).toBe(200)
+      expect(revoked).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
+
+      const tabs = [tab]
+      for (let i = 0; i < 4; i++) tabs.push(await lab.openTab())
+      for (const t of tabs) expect((await call(t)).status).toBe(200)
+      lab.api.revokeSeen()
+      // Every tab's 401 arrives while the first refresh is still at the provider: only the
+      // Web Lock (and the token it shares) keeps the other four from calling it too.
+      lab.op.tokenDelayMs = 1000
+      const [stormMark, marks] = [lab.mark(), await getterMark(tabs)]
+      for (const t of tabs) await startCall(t)
+      const results = await Promise.all(tabs.map(collectCall))
+      const edges = lab.since(stormMark)
+      const signedOut = await record(engine, sdk, 'f in-page, 5 tabs storm', edges, results.map((r) => r.status), tabs, marks)
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+      expect(edges).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
+      expect(signedOut).toBe(0)
     })
   })
 })

@@ -34,7 +34,8 @@ export class RealLab {
     readonly context: Context,
   ) {}
 
-  static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number): Promise<RealLab> {
+  /** `inPage`: the app's worker script 404s, so its session runs in the page (issue 14's fallback). */
+  static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number, { inPage = false } = {}): Promise<RealLab> {
     let config: (() => PageConfig) | undefined
     const site = await servePages(built.files, () => config!())
     const op = await startOpenIdProvider({
@@ -50,7 +51,7 @@ export class RealLab {
     const api = await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: AUDIENCE, pageOrigin: site.origin })
     // Only to check that the tests can fail: see PageConfig['broken'].
     const broken = process.env.REAL_SDK_BROKEN as PageConfig['broken']
-    config = () => ({ issuer: op.issuer, opOrigin: op.origin, apiOrigin: api.origin, audience: AUDIENCE, clientId: CLIENT_ID, ...(broken && { broken }) })
+    config = () => ({ issuer: op.issuer, opOrigin: op.origin, apiOrigin: api.origin, audience: AUDIENCE, clientId: CLIENT_ID, inPage, ...(broken && { broken }) })
     return new RealLab(sdk, op, api, site, await engine.newContext())
   }
 

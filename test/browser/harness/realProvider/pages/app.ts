@@ -9,6 +9,8 @@ export interface PageConfig {
   apiOrigin: string
   audience: string
   clientId: string
+  /** The worker script 404s: the session runs in the page, through `fallback`. */
+  inPage: boolean
   /**
    * A behaviour the issue describes as broken, to check the tests catch it (REAL_SDK_BROKEN):
    * - ignore-force: the getter always gets `forceRefresh: false`, so the SDK's cached token comes back
@@ -57,10 +59,16 @@ export async function startApp(sdk: SdkPage): Promise<void> {
   let session: TokenSession | undefined
   if (config.broken === 'startup-outside') await sdk.getAccessToken({ reason: 'startup', forceRefresh: true }).catch(() => null)
   try {
-    session = await registerTokenServiceWorker({ scriptURL: '/sw.js', type: 'module', getAccessToken })
+    session = await registerTokenServiceWorker({
+      scriptURL: config.inPage ? '/no-such-sw.js' : '/sw.js',
+      type: 'module',
+      getAccessToken,
+      ...(config.inPage ? { fallback: { apiOrigins: [config.apiOrigin] } } : {}),
+    })
     for (const type of ['tokenchange', 'logout', 'error'] as const) {
       session.addEventListener(type, (e: any) => app.events.push({ type, code: e.detail?.error?.code }))
     }
+    app.mode = () => session?.mode
   } catch (e) {
     app.bootError = `register: ${describeError(e)}`
   }
