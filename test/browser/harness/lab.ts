@@ -15,6 +15,8 @@ export interface SwOptions {
   refreshLeewaySeconds?: number
   routeOthersToNetwork?: boolean
   authRoutes?: string[]
+  /** The worker's debug switch: its decisions come to the page as `decision` events. */
+  debug?: boolean
 }
 
 /**
@@ -76,7 +78,25 @@ export class Lab<C extends Context = Context> {
         const options = { ...lab!.swOptions, apiOrigins: [api] }
         return void res.writeHead(200, js).end(`import { installTokenInjection } from '/sw-lib.js'\n${INSTANCE_SOURCE}\ninstallTokenInjection(${JSON.stringify(options)})\n`)
       }
+      // The app's page under a policy that forbids every worker; scripts are not restricted.
+      if (path === '/csp/') return void res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Security-Policy': "worker-src 'none'" }).end(PAGE_HTML)
       if (/^\/[a-z]+\/$/.test(path)) return void res.writeHead(200, { 'Content-Type': 'text/html' }).end(PAGE_HTML)
+      // Workers that cannot serve the page (issue 14's failure modes), each with the lab's options.
+      // A proxy that answers 404 for the script (any other unknown path gets 200 'asset').
+      if (path === '/missing-sw.js') return void res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
+      // A script that throws while it evaluates.
+      if (path === '/throwing-sw.js') return void res.writeHead(200, js).end(`throw new Error('lab: this worker fails to evaluate')\n`)
+      // A worker that installs and answers, but whose clients.claim() does nothing: it never controls the page.
+      if (path === '/unclaiming-sw.js') {
+        const source = `import { installTokenInjection } from '/sw-lib.js'\nself.clients.claim = () => Promise.resolve()\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
+        return void res.writeHead(200, js).end(source)
+      }
+      // A worker whose install takes ?ms (default 3000) before it activates and claims the page.
+      if (path === '/slow-sw.js') {
+        const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 3000)
+        const source = `import { installTokenInjection } from '/sw-lib.js'\nself.addEventListener('install', (event) => event.waitUntil(new Promise((resolve) => setTimeout(resolve, ${ms}))))\ninstallTokenInjection(${JSON.stringify(lab!.swOptions)})\n`
+        return void res.writeHead(200, js).end(source)
+      }
       // A worker of the app's own that never calls installTokenInjection; with ?claim it takes the page.
       if (path === '/plain-sw.js') {
         const claim = new URL(req.url ?? '/', 'http://x').searchParams.has('claim')

@@ -68,6 +68,28 @@ window.xhr = (url, method = 'GET', body = null) => new Promise((resolve) => {
   request.onerror = () => resolve({ status: 0, error: 'network error' })
   request.send(body)
 })
+// What session.inspect() says, its workerError as plain data (an Error does not cross evaluate in every driver).
+window.inspect = async (url) => {
+  const inspection = await window.session.inspect(url ?? undefined)
+  const error = inspection.workerError
+  return { ...inspection, workerError: error && { name: error.name, code: error.code, message: error.message } }
+}
+// Whether fetch and XMLHttpRequest are the browser's own (not patched by the in-page mode).
+window.natives = () => ({
+  fetch: Function.prototype.toString.call(window.fetch).includes('[native code]'),
+  xhr: Function.prototype.toString.call(window.XMLHttpRequest).includes('[native code]'),
+})
+// Every console line this page prints from now on, as text (the same in every engine's driver).
+window.captureConsole = () => {
+  window.consoleLines = []
+  for (const level of ['log', 'debug', 'info', 'warn', 'error']) {
+    const original = console[level]
+    console[level] = (...args) => {
+      window.consoleLines.push(level + ': ' + args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '))
+      original.apply(console, args)
+    }
+  }
+}
 window.swError = async (promise) => {
   try { await promise; return null } catch (error) { return { name: error.name, code: error.code, message: error.message } }
 }
