@@ -84,6 +84,29 @@ describe.each(engines)('%s', (engine) => {
     return { tab, exp: first.exp! }
   }
 
+  /**
+   * Four more tabs beside `tab`, every one's API call at once after a revoke (the token endpoint
+   * answering after `tokenDelayMs`): every fetch 200, one token call, nobody signed out.
+   */
+  async function fiveTabStorm(lab: RealLab, tab: Tab, scenario: string, tokenDelayMs = 0): Promise<void> {
+    const tabs = [tab]
+    for (let i = 0; i < 4; i++) tabs.push(await lab.openTab())
+    for (const t of tabs) expect((await call(t)).status).toBe(200)
+    lab.api.revokeSeen()
+    lab.op.tokenDelayMs = tokenDelayMs
+
+    const [mark, marks] = [lab.mark(), await getterMark(tabs)]
+    // Every tab's fetch starts before any is awaited, so they overlap under WebDriver classic too.
+    for (const t of tabs) await startCall(t)
+    const results = await Promise.all(tabs.map(collectCall))
+    const edges = lab.since(mark)
+    const signedOut = await record(engine, lab.sdk, scenario, edges, results.map((r) => r.status), tabs, marks)
+
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
+    expect(edges).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
+    expect(signedOut).toBe(0)
+  }
+
   describe.each(SDKS)('%s', (sdk) => {
     it('a token revoked at the API: the fetch resolves 200 after exactly one refresh_token call', async () => {
       const lab = await start(sdk)
@@ -120,21 +143,7 @@ describe.each(engines)('%s', (engine) => {
     it('c five tabs fetch at once after a revoke: every fetch 200, one token call, nobody signed out', async () => {
       const lab = await start(sdk)
       const { tab } = await signedInTab(lab)
-      const tabs = [tab]
-      for (let i = 0; i < 4; i++) tabs.push(await lab.openTab())
-      for (const t of tabs) expect((await call(t)).status).toBe(200)
-      lab.api.revokeSeen()
-
-      const [mark, marks] = [lab.mark(), await getterMark(tabs)]
-      // Every tab's fetch starts before any is awaited, so they overlap under WebDriver classic too.
-      for (const t of tabs) await startCall(t)
-      const results = await Promise.all(tabs.map(collectCall))
-      const edges = lab.since(mark)
-      const signedOut = await record(engine, sdk, 'c 5 tabs, revoke, storm', edges, results.map((r) => r.status), tabs, marks)
-
-      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
-      expect(edges).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
-      expect(signedOut).toBe(0)
+      await fiveTabStorm(lab, tab, 'c 5 tabs, revoke, storm')
     })
 
     it('d four tabs opened at the same moment on a stored session near expiry: at most one token call, all signed in', async () => {
@@ -196,21 +205,9 @@ describe.each(engines)('%s', (engine) => {
       expect(first.status).toBe(200)
       expect(revoked).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
 
-      const tabs = [tab]
-      for (let i = 0; i < 4; i++) tabs.push(await lab.openTab())
-      for (const t of tabs) expect((await call(t)).status).toBe(200)
-      lab.api.revokeSeen()
       // Every tab's 401 arrives while the first refresh is still at the provider: only the
       // Web Lock (and the token it shares) keeps the other four from calling it too.
-      lab.op.tokenDelayMs = 1000
-      const [stormMark, marks] = [lab.mark(), await getterMark(tabs)]
-      for (const t of tabs) await startCall(t)
-      const results = await Promise.all(tabs.map(collectCall))
-      const edges = lab.since(stormMark)
-      const signedOut = await record(engine, sdk, 'f in-page, 5 tabs storm', edges, results.map((r) => r.status), tabs, marks)
-      expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
-      expect(edges).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
-      expect(signedOut).toBe(0)
+      await fiveTabStorm(lab, tab, 'f in-page, 5 tabs storm', 1000)
     })
   })
 })
