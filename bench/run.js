@@ -64,7 +64,9 @@ const SCENARIOS = [
 /** The rows `engine` runs in this invocation, after --only. */
 const rowsFor = (engine) => SCENARIOS.filter(([name, , , runsIn]) => wanted(name) && runsIn.includes(engine))
 
-const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, rotationTokenCalls: 1, swGzip: 8448, pageGzip: 5888 }
+// Sizes follow the test budgets (test/unit/bundleSize.test.ts). The worker's 9472 (9.25 KB, from 8448
+// in issue 14) buys the request rule shared with the in-page mode and the debug switch's reports.
+const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, rotationTokenCalls: 1, swGzip: 9472, pageGzip: 5888 }
 
 /** The load average (1, 5, 15 min): other work on the machine shows up as noise. */
 const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100)

@@ -14,7 +14,10 @@ import { bundleChunks, bundleEntries, CONSUMER_ENTRIES, transferSizes } from '..
 // to 7.5 KB for every method, lost storage, and one flight across a deploy (7.05 KB then).
 // Issue 13 to 8 KB for routing inside an app's own Workbox router and a strategy plugin (8.04 KB
 // then); 8.25 KB for the known tabs standing in for a tab list a stuck tab holds (8.2 KB then).
-const SW_BUDGET = 8.25 * 1024
+// Issue 14 to 9.25 KB (9.14 KB then): the one rule shared with the page's in-page mode (classify,
+// and naming a near miss for inspect()), and the debug switch: each decision reported to the
+// worker's console and the requesting tab, and a near miss warned of in development.
+const SW_BUDGET = 9.25 * 1024
 // Issue 13 to 3.25 KB for telling a worker that never answers as sw-bearer apart (3.07 KB then).
 // Issue 14 to 5.75 KB (5.63 KB then), counted as what the page loads before it runs (the entry
 // and the chunks it imports statically, each gzipped as served): session.mode and inspect(),
