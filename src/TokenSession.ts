@@ -234,7 +234,11 @@ export class TokenSession extends EventTarget {
 
   /** Clears the token everywhere; a refresh that finishes later is discarded. */
   async logout(): Promise<void> {
+    const inPage = !!this.#inPage
     await this.exchange(pageMessage('logout', {}))
+    // Tabs the worker does control (this one could not be, in time) sign out too.
+    const worker = inPage ? this.#worker() : null
+    if (worker) await postToWorker(worker, pageMessage('logout', {}), MESSAGE_TIMEOUT_MS).catch(() => {})
   }
 
   /** @internal Sends to the worker and takes the session state its reply carries. */
@@ -269,6 +273,10 @@ export class TokenSession extends EventTarget {
     const message = parseWorkerMessage(event.data)
     // In-page mode counts its own states; a worker's (another tab's, in scope) would mix them up.
     if (message?.type === 'state' && !this.#inPage) this.applyState(message.state)
+    // A logout in a tab the worker controls signs the in-page tabs out too.
+    else if (message?.type === 'state' && message.state.cause === 'logout' && !message.state.hasToken && this.hasToken) {
+      void this.#inPage?.post(pageMessage('logout', {})).then((reply) => this.applyState(reply.state))
+    }
     if (message?.type === 'error') this.reportError(fromWire(message.error))
     if (message?.type === 'decision') this.report(message.decision, true)
     const port = event.ports[0]

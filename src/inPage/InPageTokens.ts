@@ -26,6 +26,8 @@ type Outcome = 'refreshed' | 'logged-out' | 'failed'
  */
 const OWN_REFRESH_WAIT_MS = 1000
 const LOCK = 'sw-bearer:in-page-refresh'
+/** How long tabs without Web Locks listen for each other before one calls the provider. */
+const ELECTION_MS = 80
 
 const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -196,7 +198,15 @@ export class InPageTokens {
       }
     }
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
-    return locks ? locks.request(`${LOCK}:${this.#options.scope}`, work) : work()
+    if (locks) return locks.request(`${LOCK}:${this.#options.scope}`, work)
+    // No Web Locks (they need a secure context, which the fallback often lacks): the tabs elect one.
+    return (async () => {
+      if (!(await this.#peers.elect(ELECTION_MS))) {
+        await this.#peers.outcome(this.#options.providerTimeoutMs + ELECTION_MS)
+        if (this.#generation !== generation) return 'refreshed'
+      }
+      return work()
+    })()
   }
 
   #adopt(token: string | null, cause: StateCause): void {

@@ -6,6 +6,8 @@ type PeerMessage =
   | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; type: 'peer-token'; token: string }
   | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; type: 'peer-logout' }
   | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; type: 'peer-refreshing'; on: boolean }
+  /** A tab without Web Locks wants to call its provider: the lowest `id` of the moment does. */
+  | { protocol: typeof PROTOCOL; v: typeof PROTOCOL_VERSION; type: 'peer-claim'; id: number }
 
 type Body<M> = M extends unknown ? Omit<M, 'protocol' | 'v'> : never
 
@@ -19,6 +21,14 @@ export interface PeerChannel {
    * `ms` for that; true if one was under way.
    */
   settled(ms: number): Promise<boolean>
+  /**
+   * Without Web Locks (an insecure origin has none): whether this tab is the one to call the
+   * provider now. It says so, listens `ms` for the others that want to as well, and leads
+   * unless one drew a lower number or is calling already.
+   */
+  elect(ms: number): Promise<boolean>
+  /** Resolves when a calling tab says how its call ended, or after `ms`. */
+  outcome(ms: number): Promise<void>
   close(): void
 }
 
@@ -31,6 +41,9 @@ export function peerChannel(name: string, on: { token: (token: string) => void; 
   const channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(name) : undefined
   let peerCalling = false
   let wake: (() => void) | undefined
+  let ended: (() => void) | undefined
+  /** The lowest number another tab drew during this tab's election, if one runs. */
+  let rival: number | undefined
   const post = (message: Body<PeerMessage>) => channel?.postMessage({ protocol: PROTOCOL, v: PROTOCOL_VERSION, ...message })
   channel?.addEventListener('message', (event: MessageEvent) => {
     const data = event.data as Partial<PeerMessage> | null
@@ -38,8 +51,14 @@ export function peerChannel(name: string, on: { token: (token: string) => void; 
     if (data.type === 'peer-token' && isBearerToken(data.token)) on.token(data.token)
     else if (data.type === 'peer-logout') on.logout()
     else if (data.type === 'peer-refreshing') peerCalling = data.on === true
-    else return
-    if (!peerCalling) wake?.()
+    else if (data.type === 'peer-claim' && typeof data.id === 'number') {
+      if (rival !== undefined) rival = Math.min(rival, data.id)
+      return
+    } else return
+    if (!peerCalling) {
+      wake?.()
+      ended?.()
+    }
   })
   return {
     token: (token) => post({ type: 'peer-token', token }),
@@ -53,6 +72,24 @@ export function peerChannel(name: string, on: { token: (token: string) => void; 
       })
       wake = undefined
       return true
+    },
+    async elect(ms) {
+      if (!channel) return true
+      if (peerCalling) return false
+      const id = Math.random()
+      rival = Infinity
+      post({ type: 'peer-claim', id })
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      const lead = id < rival && !peerCalling
+      rival = undefined
+      return lead
+    },
+    async outcome(ms) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms)
+        ended = () => (clearTimeout(timer), resolve())
+      })
+      ended = undefined
     },
     close: () => channel?.close(),
   }

@@ -32,9 +32,9 @@ describe('the in-page session', () => {
 
   it('discards a refresh that completes after a logout', async () => {
     let answer!: (token: string) => void
-    const { tokens, states } = make(() => new Promise((resolve) => (answer = resolve)))
+    const { tokens, states, calls } = make(() => new Promise((resolve) => (answer = resolve)))
     const flight = tokens.run({ reason: 'startup', forceRefresh: false })
-    await Promise.resolve()
+    await vi.waitFor(() => expect(calls).toHaveBeenCalled())
     await tokens.set(null, 'logout')
     answer('late')
     expect(await flight).toBe('logged-out')
@@ -73,6 +73,17 @@ describe('the in-page session', () => {
     await tokens.ready()
     await tokens.ready()
     expect(calls).toHaveBeenCalledTimes(4)
+  })
+
+  it('without Web Locks (an insecure origin), tabs refreshing at once elect one to call the provider', async () => {
+    expect(navigator.locks).toBeFalsy()
+    const scope = `s${Math.random()}`
+    const slow = (token: string) => () => new Promise<string>((resolve) => setTimeout(() => resolve(token), 300))
+    const tabs = [make(slow('a'), scope), make(slow('b'), scope), make(slow('c'), scope)]
+    await Promise.all(tabs.map((t) => t.tokens.run({ reason: 'unauthorized', forceRefresh: true })))
+    expect(tabs.reduce((sum, t) => sum + t.calls.mock.calls.length, 0)).toBe(1)
+    const [token] = new Set(tabs.map((t) => t.tokens.token))
+    expect(tabs.every((t) => t.tokens.token === token && token !== null)).toBe(true)
   })
 
   it('shares a token and a logout with the other tabs of the same app only', async () => {
