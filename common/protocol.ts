@@ -50,6 +50,12 @@ export type PageMessage =
   | (Envelope<'ensure-fresh'> & {})
   /** A tab registered: get the token through the worker's single flight (reason 'startup'). */
   | (Envelope<'start'> & {})
+  /**
+   * From a tab the worker does not control (it runs in-page, beside tabs the worker serves):
+   * its `token` was refused or is due, so refresh through the worker's single flight, unless the
+   * worker's token is already another one. Answered with the worker's `token`.
+   */
+  | (Envelope<'renew'> & { token: string | null; reason: 'unauthorized' | 'expiring' | 'visible' })
   /** Would a fetch of `url` from this page get the token? Answered with `verdict` (no token in it). */
   | (Envelope<'inspect'> & { url: string })
 
@@ -163,6 +169,10 @@ export function parsePageMessage(data: unknown): PageMessage | null {
       return rec as unknown as PageMessage
     case 'inspect':
       return typeof rec.url === 'string' ? (rec as unknown as PageMessage) : null
+    case 'renew':
+      return isTokenOrNull(rec.token) && (rec.reason === 'unauthorized' || rec.reason === 'expiring' || rec.reason === 'visible')
+        ? (rec as unknown as PageMessage)
+        : null
     case 'set-token':
       return isTokenOrNull(rec.token) ? (rec as unknown as PageMessage) : null
     default:

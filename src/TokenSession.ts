@@ -85,11 +85,15 @@ export interface SessionSetup {
   debug: boolean
   /** Starts the in-page mode, or undefined without a `fallback`. */
   inPage?: (session: TokenSession) => InPageMode
+  /** A worker that answered as sw-bearer, controlling this page or not. */
+  speaking?: () => ServiceWorker | null
 }
 
 // Generous on purpose: a worker serving a storm of 1000 requests answers late, not never.
 const MESSAGE_TIMEOUT_MS = 30_000
 const REFRESH_TIMEOUT_MS = 120_000
+/** The worker's flight: twice its default provider bound, and the ack before it. */
+const RENEW_TIMEOUT_MS = 25_000
 /** The worker's default refreshTimeoutMs, for a worker that does not say its own. */
 const DEFAULT_PROVIDER_TIMEOUT_MS = 10_000
 
@@ -188,6 +192,16 @@ export class TokenSession extends EventTarget {
     this.#resync = true
     this.applyState(reply.state)
     this.#modeChanged()
+  }
+
+  /**
+   * @internal In-page beside a worker that serves other tabs (it answered, but never took this
+   * one): refreshes go through its flight, so all the tabs make one provider call.
+   */
+  renewer(): ((held: string | null, reason: 'unauthorized' | 'expiring' | 'visible') => Promise<string | null>) | undefined {
+    const worker = this.#setup.speaking?.()
+    if (!worker) return undefined
+    return async (held, reason) => (await postToWorker(worker, pageMessage('renew', { token: held, reason }), RENEW_TIMEOUT_MS)).token ?? null
   }
 
   #modeChanged(): void {

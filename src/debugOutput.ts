@@ -1,4 +1,5 @@
-import { describeDecision, type Decision } from '../common/decision.js'
+import type { Decision } from '../common/decision.js'
+import { describeDecision } from '../common/describeDecision.js'
 import { DEV } from './dev.js'
 
 const warned = new Set<string>()

@@ -60,7 +60,9 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   }
   const scope = new URL(options.scope ?? './', new URL(String(options.scriptURL), location.href)).href
   const fallback = await loadFallback(options.fallback, scope)
-  const setup = { debug: options.debug === true, ...(fallback ? { inPage: fallback.start } : {}) }
+  /** The worker that answered `hello`: sw-bearer runs there, whether it controls this page or not. */
+  let speaking: ServiceWorker | undefined
+  const setup = { debug: options.debug === true, speaking: () => live(speaking), ...(fallback ? { inPage: fallback.start } : {}) }
 
   const container = typeof navigator === 'undefined' ? undefined : navigator.serviceWorker
   if (!container) {
@@ -88,7 +90,7 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
       // never will: say so now, rather than wait out SETUP_TIMEOUT_MS for a control that may come
       // from the app's own worker and would leave every request without a token.
       let hello: Promise<unknown> | undefined
-      const helloOnce = () => (hello ??= postToWorker(active, pageMessage('hello', {}), HELLO_TIMEOUT_MS))
+      const helloOnce = () => (hello ??= postToWorker(active, pageMessage('hello', {}), HELLO_TIMEOUT_MS).then(() => (speaking = active)))
       await Promise.all([
         whenControlled(helloOnce, SETUP_TIMEOUT_MS),
         helloOnce().catch(() => {

@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
-import { describeDecision, shownUrl, type Decision, type Verdict } from '../common/decision.js'
+import { shownUrl, type Decision, type Verdict } from '../common/decision.js'
+import { describeDecision } from '../common/describeDecision.js'
 import { workerMessage } from '../common/protocol.js'
 
 declare const self: ServiceWorkerGlobalScope

@@ -73,6 +73,15 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
     case 'ensure-fresh':
       await expiry.check(clientId, 'visible')
       return okReply(state.snapshot('load'))
+    case 'renew': {
+      // Worth a provider call when this worker holds that very token, or none (it never started
+      // a session: the tab asking runs one in the page); another token is the newer one already.
+      if (message.token !== null && (message.token === state.token || state.token === null)) {
+        const outcome = await refresher.run({ clientId, reason: message.reason })
+        if (outcome === 'failed') throw new SwBearerError('provider-failed', DEV ? 'Refresh failed; token kept' : 'refresh failed')
+      }
+      return okReply(state.snapshot('refresh'), state.token)
+    }
     case 'inspect': {
       let url: URL
       try {

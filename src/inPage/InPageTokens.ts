@@ -1,7 +1,7 @@
 import type { JWTPayload } from 'jose'
 import { isBearerToken } from '../../common/bearerToken.js'
 import { readClaims } from '../../common/claims.js'
-import { SwBearerError } from '../../common/errors.js'
+import { isSwBearerError, SwBearerError } from '../../common/errors.js'
 import type { RefreshReason, SessionState, StateCause } from '../../common/protocol.js'
 import type { GetAccessTokenContext } from '../TokenSession.js'
 import { peerChannel, type PeerChannel } from './peerChannel.js'
@@ -16,7 +16,15 @@ export interface InPageTokensOptions {
   /** JWTs expiring within this many seconds are refreshed before they are sent (the worker's default). */
   leewaySeconds?: number
   providerTimeoutMs?: number
+  /**
+   * A worker that serves other tabs of this app, when there is one: refreshes for a refused or
+   * due token go through its single flight, so this tab and those make one provider call.
+   */
+  renew?: () => Renew | undefined
 }
+
+/** Asks the worker for a token newer than `held`, refreshing if it holds that one too. */
+export type Renew = (held: string | null, reason: 'unauthorized' | 'expiring' | 'visible') => Promise<string | null>
 
 type Outcome = 'refreshed' | 'logged-out' | 'failed'
 
@@ -56,7 +64,7 @@ export class InPageTokens {
   #options: Required<InPageTokensOptions>
 
   constructor(options: InPageTokensOptions) {
-    this.#options = { leewaySeconds: 30, providerTimeoutMs: 10_000, ...options }
+    this.#options = { leewaySeconds: 30, providerTimeoutMs: 10_000, renew: () => undefined, ...options }
     this.#peers = peerChannel(`sw-bearer:${options.scope}`, {
       token: (token) => {
         if (token !== this.#token) this.#adopt(token, 'refresh')
@@ -162,7 +170,33 @@ export class InPageTokens {
     return this.snapshot(cause)
   }
 
-  #fly(reason: RefreshReason, forceRefresh: boolean): Promise<Outcome> {
+  async #fly(reason: RefreshReason, forceRefresh: boolean): Promise<Outcome> {
+    const renewable = reason === 'unauthorized' || reason === 'expiring' || reason === 'visible' ? reason : undefined
+    const renew = renewable && this.#options.renew()
+    return (renew && (await this.#renew(renew, renewable))) || this.#flyHere(reason, forceRefresh)
+  }
+
+  /** Through the worker's flight; undefined when it did not answer (this tab then asks its own SDK). */
+  async #renew(renew: Renew, reason: 'unauthorized' | 'expiring' | 'visible'): Promise<Outcome | undefined> {
+    const explicit = this.#explicit
+    let token: string | null
+    try {
+      token = await renew(this.#token, reason)
+    } catch (error) {
+      // The provider failed in the tab the worker asked, which said why: asking again would not help.
+      return isSwBearerError(error) && error.code === 'provider-failed' ? 'failed' : undefined
+    }
+    if (this.#explicit !== explicit) return this.#token === null ? 'logged-out' : 'refreshed'
+    // No token there says nothing of this tab's session (a logout arrives as a logout): ask here.
+    if (token === null || !isBearerToken(token)) return undefined
+    if (token !== this.#token) {
+      this.#adopt(token, 'refresh')
+      this.#peers.token(token)
+    }
+    return 'refreshed'
+  }
+
+  #flyHere(reason: RefreshReason, forceRefresh: boolean): Promise<Outcome> {
     const generation = this.#generation
     const explicit = this.#explicit
     const work = async (): Promise<Outcome> => {

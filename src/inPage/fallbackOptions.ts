@@ -58,6 +58,7 @@ export function prepareFallback(fallback: FallbackOptions, scope: string): Fallb
           session.reportError(error)
         },
         report: (decision) => session.report(decision),
+        renew: () => session.renewer(),
       }),
   }
 }

@@ -4,7 +4,7 @@ import { SwBearerError } from '../../common/errors.js'
 import type { PageMessage, SessionState } from '../../common/protocol.js'
 import type { Reply } from '../postToWorker.js'
 import type { GetAccessTokenContext } from '../TokenSession.js'
-import { InPageTokens } from './InPageTokens.js'
+import { InPageTokens, type Renew } from './InPageTokens.js'
 import { patchFetch } from './patchFetch.js'
 import { patchXhr } from './patchXhr.js'
 import { inPagePolicy } from './policy.js'
@@ -17,6 +17,7 @@ export interface InPageModeOptions {
   onState: (state: SessionState) => void
   onError: (error: SwBearerError) => void
   report: (decision: Decision) => void
+  renew: () => Renew | undefined
 }
 
 /** The session run by this page: the worker's protocol, answered here. */
@@ -28,7 +29,8 @@ export interface InPageMode {
 
 /** Patches fetch and XMLHttpRequest for the listed origins and answers the session's messages. */
 export function startInPage(options: InPageModeOptions): InPageMode {
-  const tokens = new InPageTokens({ scope: options.scope, callProvider: options.callProvider, onState: options.onState, onError: options.onError })
+  const { scope, callProvider, onState, onError, renew } = options
+  const tokens = new InPageTokens({ scope, callProvider, onState, onError, renew })
   const policy = inPagePolicy(tokens, options.origins, options.authRoutes, options.report)
   const undo = [patchFetch(policy), patchXhr(policy)]
   const verdict = (href: string): Verdict => {
@@ -62,6 +64,8 @@ export function startInPage(options: InPageModeOptions): InPageMode {
           return { state: tokens.snapshot('load') }
         case 'inspect':
           return { state: tokens.snapshot('load'), verdict: verdict(message.url) }
+        case 'renew': // only ever sent to a worker
+          return { state: tokens.snapshot('load'), token: tokens.token }
       }
     },
     stop() {

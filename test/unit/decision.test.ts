@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { classify, describeDecision, nearMissOf, type Decision } from '../../common/decision.js'
+import { classify, nearMissOf, type Decision } from '../../common/decision.js'
+import { describeDecision } from '../../common/describeDecision.js'
 import { pageMessage, parsePageMessage, parseWorkerMessage, parseWorkerReply, okReply, workerMessage } from '../../common/protocol.js'
 
 const LISTED: ReadonlySet<string> = new Set(['http://localhost:5502', 'https://api.example.com'])
@@ -54,6 +55,10 @@ describe('the protocol for inspect and decisions', () => {
     const inspect = pageMessage('inspect', { url: 'https://api.example.com/me' })
     expect(parsePageMessage(structuredClone(inspect))).toEqual(inspect)
     expect(parsePageMessage({ ...inspect, url: 5 })).toBeNull()
+    const renew = pageMessage('renew', { token: 'abc', reason: 'unauthorized' })
+    expect(parsePageMessage(structuredClone(renew))).toEqual(renew)
+    expect(parsePageMessage({ ...renew, reason: 'manual' })).toBeNull()
+    expect(parsePageMessage({ ...renew, token: 7 })).toBeNull()
     const decision = workerMessage('decision', { decision: { kind: 'skipped', method: 'GET', url: 'u', reason: 'near-miss', nearMiss: 'n' } })
     expect(parseWorkerMessage(structuredClone(decision))).toEqual(decision)
     for (const bad of [{ kind: 'skipped', method: 'GET', url: 'u', reason: 'because' }, { kind: 'leaked', token: 'x' }, { kind: 'retried', method: 'GET', url: 'u' }, null]) {
