@@ -37,14 +37,28 @@ try {
 
 let session: TokenSession
 try {
-  session = await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: loggedGetAccessToken })
+  session = await registerTokenServiceWorker({
+    scriptURL: '/sw.js',
+    getAccessToken: loggedGetAccessToken,
+    // Where no worker can run (a private window that disables them, a plain-http host), the page adds the token itself.
+    fallback: { apiOrigins: [new URL(__JOTTER_API__).origin] },
+  })
 } catch (error) {
   document.querySelector('[data-when="loading"] p')!.textContent = `sw-bearer could not start here: ${describe(error)}`
   throw error
 }
 
+if (session.mode === 'in-page') {
+  const { workerError } = await session.inspect()
+  log.note('app', `No service worker here (${workerError?.code ?? 'unknown'}): this tab adds the token to its own calls to ${__JOTTER_API__}`)
+}
+session.addEventListener('modechange', ({ detail: { mode } }) =>
+  log.note('app', mode === 'service-worker' ? 'The service worker took over: it adds the token now' : 'The service worker is gone: this tab adds the token itself'),
+)
 if (session.claims) {
-  log.note('handover', `This tab handed its token to the worker, which adds it to every call to ${__JOTTER_API__}`)
+  log.note('handover', session.mode === 'in-page'
+    ? `This tab holds its token and adds it to every call to ${__JOTTER_API__}`
+    : `This tab handed its token to the worker, which adds it to every call to ${__JOTTER_API__}`)
 } else {
   log.note('app', 'The service worker is ready; nobody is signed in yet')
 }
