@@ -4,7 +4,8 @@
  * would suggest a prefix match that this library never does, so those are refused too.
  */
 export function bareOrigin(entry: unknown): string | null {
-  if (typeof entry !== 'string' || /[?#]/.test(entry)) return null
+  // A wildcard is no origin: `https://*.example.com` parses in some URL parsers, and matches nothing.
+  if (typeof entry !== 'string' || /[?#*]/.test(entry)) return null
   let url: URL
   try {
     url = new URL(entry)

@@ -122,6 +122,10 @@ export class TokenSession extends EventTarget {
   #workerError: SwBearerError | null = null
   /** The next state is taken whatever its stamp: it comes from the other mode, which counts its own. */
   #resync = false
+  /** Handing the session to a worker: its startup's "nobody" is not a logout of this one. */
+  #moving = false
+  /** The in-page session's first token, when the page took over from a worker that was lost. */
+  #inPageStart: Promise<void> | undefined
 
   /** @internal Made by registerTokenServiceWorker. */
   constructor(getAccessToken: GetAccessToken, worker: () => ServiceWorker | null, reconnect: () => Promise<void>, setup: SessionSetup = { debug: false }) {
@@ -145,6 +149,9 @@ export class TokenSession extends EventTarget {
    */
   async inspect(url?: string | URL): Promise<SessionInspection> {
     let target: URL | undefined
+    if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) {
+      throw new SwBearerError('invalid-options', 'inspect: url must be a string or a URL')
+    }
     if (url !== undefined) {
       try {
         target = new URL(String(url), location.href)
@@ -160,7 +167,11 @@ export class TokenSession extends EventTarget {
       hasToken: this.#hasToken,
       workerError: this.#inPage ? this.#workerError : null,
     }
-    if (target && reply.verdict) inspection.request = { url: target.href, ...reply.verdict }
+    if (target && reply.verdict) {
+      // The rule says it would; with no token held, nothing goes.
+      const verdict = reply.verdict.getsToken && !this.#hasToken ? { getsToken: false, reason: 'signed-out' as const } : reply.verdict
+      inspection.request = { url: target.href, ...verdict }
+    }
     return inspection
   }
 
@@ -183,9 +194,19 @@ export class TokenSession extends EventTarget {
   async moveToWorker(): Promise<void> {
     const inPage = this.#inPage
     const worker = this.#worker()
-    if (!inPage || !worker) return
-    const reply = await postToWorker(worker, pageMessage('start', {}), MESSAGE_TIMEOUT_MS)
-    if (this.#inPage !== inPage) return
+    if (!inPage || !worker || this.#moving) return
+    this.#moving = true
+    let reply: Reply
+    try {
+      reply = await postToWorker(worker, pageMessage('start', {}), MESSAGE_TIMEOUT_MS)
+      if (this.#inPage !== inPage) return
+      // A session signed in with setToken: the getter had nothing to give the worker, so hand it over.
+      const held = inPage.token()
+      if (!reply.state.hasToken && held !== null) reply = await postToWorker(worker, pageMessage('set-token', { token: held }), MESSAGE_TIMEOUT_MS)
+      if (this.#inPage !== inPage) return
+    } finally {
+      this.#moving = false
+    }
     inPage.stop()
     this.#inPage = undefined
     this.#workerError = null
@@ -267,14 +288,21 @@ export class TokenSession extends EventTarget {
    * first (once, however many messages wait for it), and starts with the session unknown.
    */
   async post(message: PageMessage, timeoutMs = MESSAGE_TIMEOUT_MS): Promise<Reply> {
-    if (this.#inPage) return this.#inPage.post(message)
+    if (this.#inPage) {
+      await this.#inPageStart
+      return this.#inPage.post(message)
+    }
     if (!this.#worker()) {
       try {
         await (this.#reconnecting ??= this.#reconnect().finally(() => (this.#reconnecting = undefined)))
       } catch (error) {
-        // The worker is gone for good (its site data cleared, and it cannot register again).
-        if (this.runInPage(error as SwBearerError)) return this.#inPage!.post(message)
-        throw error
+        // The worker is gone for good (its site data cleared, and it cannot register again): the
+        // page takes over, and every message waits for its first token, so none answers with the
+        // empty session of the moment (a false logout).
+        if (!this.runInPage(error as SwBearerError)) throw error
+        this.#inPageStart ??= this.#inPage!.post(pageMessage('start', {})).then((reply) => this.applyState(reply.state), () => {})
+        await this.#inPageStart
+        return this.#inPage!.post(message)
       }
     }
     const worker = this.#worker()
@@ -288,7 +316,7 @@ export class TokenSession extends EventTarget {
     // In-page mode counts its own states; a worker's (another tab's, in scope) would mix them up.
     if (message?.type === 'state' && !this.#inPage) this.applyState(message.state)
     // A logout in a tab the worker controls signs the in-page tabs out too.
-    else if (message?.type === 'state' && message.state.cause === 'logout' && !message.state.hasToken && this.hasToken) {
+    else if (message?.type === 'state' && message.state.cause === 'logout' && !message.state.hasToken && this.hasToken && !this.#moving) {
       void this.#inPage?.post(pageMessage('logout', {})).then((reply) => this.applyState(reply.state))
     }
     if (message?.type === 'error') this.reportError(fromWire(message.error))

@@ -55,6 +55,9 @@ export async function registerTokenServiceWorker(options: RegisterOptions): Prom
   if (options.scope !== undefined && typeof options.scope !== 'string') {
     throw new SwBearerError('invalid-options', 'registerTokenServiceWorker: scope must be a string')
   }
+  if (options.debug !== undefined && typeof options.debug !== 'boolean') {
+    throw new SwBearerError('invalid-options', 'registerTokenServiceWorker: debug must be true or false')
+  }
   if (options.type !== undefined && options.type !== 'classic' && options.type !== 'module') {
     throw new SwBearerError('invalid-options', `registerTokenServiceWorker: type must be 'classic' or 'module'`)
   }

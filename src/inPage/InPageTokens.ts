@@ -42,8 +42,8 @@ const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /**
  * The session when no service worker can hold it: the token in this tab's memory only (nothing
  * persisted beyond what the SDK keeps), shared with the other tabs over a BroadcastChannel, and
- * one refresh at a time across them under a Web Lock (where `navigator.locks` exists; else one
- * per tab). The same rules as the worker's: refresh ahead of `exp`, one refresh for a 401, a
+ * one refresh at a time across them under a Web Lock (where `navigator.locks` exists; else the
+ * tabs elect one over that channel). The same rules as the worker's: refresh ahead of `exp`, one refresh for a 401, a
  * logout that outranks any refresh still in flight.
  */
 export class InPageTokens {

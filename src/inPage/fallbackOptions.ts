@@ -42,8 +42,9 @@ export function prepareFallback(fallback: FallbackOptions, scope: string): Fallb
   const authRoutes = parseAuthRoutes(fallback.authRoutes, origins, location.href, (entry) =>
     invalid(`authRoutes: "${entry}" must be a URL with a path on a listed origin, without query, fragment or userinfo`),
   )
-  const timeoutMs = fallback.timeoutMs ?? 5000
-  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs)) throw invalid('timeoutMs must be a number of milliseconds')
+  const timeoutMs = fallback.timeoutMs === undefined ? 5000 : fallback.timeoutMs
+  // setTimeout fires at once past 2^31 - 1 ms: such a wait would be none.
+  if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > 2 ** 31 - 1) throw invalid('timeoutMs must be a number of milliseconds, at most 2^31 - 1')
   return {
     timeoutMs,
     start: (session) =>

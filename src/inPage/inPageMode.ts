@@ -23,14 +23,20 @@ export interface InPageModeOptions {
 /** The session run by this page: the worker's protocol, answered here. */
 export interface InPageMode {
   post(message: PageMessage): Promise<Reply>
+  /** The token this tab holds, to hand to a worker that takes over. */
+  token(): string | null
   /** Hands the page back to the browser: fetch and XMLHttpRequest as they were. */
   stop(): void
 }
+
+/** The one in-page mode of this tab: a second registration (React StrictMode) replaces it, never stacks on it. */
+let current: InPageMode | undefined
 
 /** Patches fetch and XMLHttpRequest for the listed origins and answers the session's messages. */
 export function startInPage(options: InPageModeOptions): InPageMode {
   const { scope, callProvider, onState, onError, renew } = options
   const tokens = new InPageTokens({ scope, callProvider, onState, onError, renew })
+  current?.stop()
   const policy = inPagePolicy(tokens, options.origins, options.authRoutes, options.report)
   const undo = [patchFetch(policy), patchXhr(policy)]
   const verdict = (href: string): Verdict => {
@@ -41,7 +47,8 @@ export function startInPage(options: InPageModeOptions): InPageMode {
     }
   }
 
-  return {
+  const mode: InPageMode = {
+    token: () => tokens.token,
     async post(message) {
       switch (message.type) {
         case 'hello':
@@ -72,6 +79,9 @@ export function startInPage(options: InPageModeOptions): InPageMode {
       policy.stop()
       for (const restore of undo) restore()
       tokens.close()
+      if (current === mode) current = undefined
     },
   }
+  current = mode
+  return mode
 }

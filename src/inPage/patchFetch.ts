@@ -11,6 +11,16 @@ function targetOf(input: RequestInfo | URL): URL | null {
   }
 }
 
+/** `wait`, unless the app aborts first: then its reason, at once, as the browser's fetch would. */
+function unlessAborted<T>(signal: AbortSignal, wait: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    wait.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
 function withToken(request: Request, header: string): Request {
   const copy = new Request(request)
   copy.headers.set('Authorization', header)
@@ -35,7 +45,7 @@ export function patchFetch(policy: InPagePolicy): () => void {
     }
     // Bodies are streams: keep an unread copy so the retry sends the same bytes.
     const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
-    const bare = await tokens.ready()
+    const bare = await unlessAborted(request.signal, tokens.ready())
     const logouts = tokens.logouts
     const sent = bare ? null : tokens.token
     if (sent === null && !bare) {
@@ -46,7 +56,7 @@ export function patchFetch(policy: InPagePolicy): () => void {
     const first = await nativeFetch(sent === null ? request : withToken(request, `Bearer ${sent}`))
     if (!policy.refusedByApi(first.status, first.url)) return first
     policy.report({ kind: 'refreshing', method: request.method, url: shownUrl(url) })
-    if (!(await tokens.recover(sent, logouts)) || tokens.token === null) return first
+    if (!(await unlessAborted(request.signal, tokens.recover(sent, logouts))) || tokens.token === null) return first
     void first.body?.cancel()
     const retry = await nativeFetch(withToken(replay, `Bearer ${tokens.token}`))
     policy.report({ kind: 'retried', method: request.method, url: shownUrl(url), status: retry.status })
@@ -65,9 +75,12 @@ export function patchFetch(policy: InPagePolicy): () => void {
     } catch {
       return nativeFetch(input, init) // the browser's own TypeError, as without sw-bearer
     }
-    const verdict = policy.verdict(url, request.mode, request.headers.has('authorization'))
+    // Decide on the URL the browser will fetch: the input was read once more to build the
+    // Request, and an object can answer differently each time (or a Request subclass lie in `url`).
+    const target = new URL(request.url)
+    const verdict = policy.verdict(target, request.mode, request.headers.has('authorization'))
     if (!verdict.getsToken) {
-      const decision = skipped(request.method, url, verdict)
+      const decision = skipped(request.method, target, verdict)
       if (decision) policy.report(decision)
       return nativeFetch(request)
     }

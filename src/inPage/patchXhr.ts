@@ -23,6 +23,9 @@ function isTokenEndpointBody(headers: ReadonlyArray<[string, string]>, body: unk
 export function patchXhr(policy: InPagePolicy): () => void {
   const Native = globalThis.XMLHttpRequest
   if (typeof Native !== 'function') return () => {}
+  /** Objects firing events of our own making, whose readyState reads DONE meanwhile (as the browser's would). */
+  const done = new WeakSet<object>()
+  const nativeReadyState = Object.getOwnPropertyDescriptor(Native.prototype, 'readyState')?.get
 
   class XMLHttpRequest extends Native {
     #open: unknown[] = []
@@ -35,8 +38,11 @@ export function patchXhr(policy: InPagePolicy): () => void {
     #phase: 'pass' | 'hide' | 'reopen' = 'pass'
     #authorized = false
     #retried = false
-    #cancelled = false
+    /** Bumps on every open() and abort(): a refresh that ends after one belongs to a request that is over. */
+    #attempt = 0
     #replaying = false
+    /** send() was called but waits for a refresh before the browser's send(). */
+    #deferred = false
     #sent: string | null = null
     #logouts = 0
 
@@ -46,6 +52,8 @@ export function patchXhr(policy: InPagePolicy): () => void {
     }
 
     override open(...args: unknown[]): void {
+      // Read the URL once: what is decided on is what the browser opens (an object could answer twice).
+      if (args.length >= 2) args[1] = String(args[1])
       this.#open = args
       this.#method = String(args[0]).toUpperCase()
       try {
@@ -56,7 +64,9 @@ export function patchXhr(policy: InPagePolicy): () => void {
       this.#async = args.length < 3 || args[2] !== false
       this.#headers = []
       this.#phase = 'pass'
-      this.#authorized = this.#retried = this.#cancelled = false
+      this.#attempt++
+      this.#deferred = false
+      this.#authorized = this.#retried = false
       return (super.open as (...a: unknown[]) => void)(...args)
     }
 
@@ -66,9 +76,14 @@ export function patchXhr(policy: InPagePolicy): () => void {
     }
 
     override abort(): void {
-      this.#cancelled = true
+      // A send waiting for a refresh, or a 401 hidden while one runs: the browser thinks that
+      // request is not sent, or over, and fires nothing. The app still hears its abort.
+      const silent = this.#deferred || (this.#phase === 'hide' && super.readyState === Native.DONE)
+      this.#attempt++
+      this.#deferred = false
       this.#phase = 'pass'
       super.abort()
+      if (silent) this.#dispatch(['readystatechange', 'abort', 'loadend'])
     }
 
     override send(body?: Document | XMLHttpRequestBodyInit | null): void {
@@ -90,12 +105,15 @@ export function patchXhr(policy: InPagePolicy): () => void {
       const { tokens } = policy
       // The hot path, and a synchronous request (which cannot wait): send now, as the browser would.
       if (!this.#async || tokens.calm()) return this.#sendWith(tokens.token, body)
+      this.#deferred = true
+      const attempt = this.#attempt
       void tokens.ready().then((bare) => {
-        if (!this.#cancelled) this.#sendWith(bare ? null : tokens.token, body)
+        if (this.#attempt === attempt) this.#sendWith(bare ? null : tokens.token, body)
       })
     }
 
     #sendWith(token: string | null, body?: Document | XMLHttpRequestBodyInit | null): void {
+      this.#deferred = false
       const url = shownUrl(this.#url!)
       this.#sent = token
       this.#logouts = policy.tokens.logouts
@@ -133,8 +151,10 @@ export function patchXhr(policy: InPagePolicy): () => void {
 
     async #retry(): Promise<void> {
       const { tokens } = policy
+      const attempt = this.#attempt
       const worth = await tokens.recover(this.#sent, this.#logouts)
-      if (this.#cancelled) return
+      // Aborted or opened again meanwhile: that request is over, and this object is another's now.
+      if (this.#attempt !== attempt || !policy.active) return
       const token = tokens.token
       if (!worth || token === null) return this.#deliver()
       this.#retried = true
@@ -153,17 +173,30 @@ export function patchXhr(policy: InPagePolicy): () => void {
     /** No retry after all: the app gets the 401 it would have had, its events once more. */
     #deliver(): void {
       this.#phase = 'pass'
+      this.#dispatch(['readystatechange', 'load', 'loadend'])
+    }
+
+    /** Events of our own making, which the gate lets through; readyState reads DONE meanwhile. */
+    #dispatch(types: readonly string[]): void {
       this.#replaying = true
+      done.add(this)
       try {
-        this.dispatchEvent(new Event('readystatechange'))
-        this.dispatchEvent(new ProgressEvent('load'))
-        this.dispatchEvent(new ProgressEvent('loadend'))
+        for (const type of types) this.dispatchEvent(type === 'readystatechange' ? new Event(type) : new ProgressEvent(type))
       } finally {
         this.#replaying = false
+        done.delete(this)
       }
     }
   }
 
+  if (nativeReadyState) {
+    Object.defineProperty(XMLHttpRequest.prototype, 'readyState', {
+      configurable: true,
+      get(this: XMLHttpRequest) {
+        return done.has(this) ? Native.DONE : nativeReadyState.call(this)
+      },
+    })
+  }
   globalThis.XMLHttpRequest = XMLHttpRequest
   return () => {
     if (globalThis.XMLHttpRequest === XMLHttpRequest) globalThis.XMLHttpRequest = Native
