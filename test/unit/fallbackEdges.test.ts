@@ -78,25 +78,25 @@ describe('in-page fetch never gives the token to an unlisted origin', () => {
 describe('in-page fetch and the app’s AbortSignal', () => {
   it('rejects at once when the app aborts while a 401 is being refreshed, not once the refresh ends', async () => {
     let calls = 0
+    let refreshEnded = false
     const session = await register(async () => {
       if (calls++ === 0) return 'old'
       await new Promise((r) => setTimeout(r, 1500)) // a slow token endpoint
+      refreshEnded = true
       return 'new'
     })
     expect(session.mode).toBe('in-page')
     answer = (request) => new Response('', { status: request.headers.get('authorization') === 'Bearer new' ? 200 : 401 })
     const controller = new AbortController()
-    const t0 = performance.now()
     const pending = fetch(`${API}/me`, { signal: controller.signal }).then(
       () => 'resolved',
       (error: Error) => error.name,
     )
     setTimeout(() => controller.abort(), 100)
     const outcome = await pending
-    const elapsed = performance.now() - t0
     expect(outcome).toBe('AbortError')
-    // Without sw-bearer an abort settles the fetch at once; here it waits for the provider (up to its 10 s timeout).
-    expect(elapsed).toBeLessThan(800)
+    // Without sw-bearer an abort settles the fetch at once; it must not wait for the provider (up to its 10 s timeout).
+    expect(refreshEnded).toBe(false)
   })
 })
 
