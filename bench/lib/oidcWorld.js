@@ -1,5 +1,5 @@
 import { CLIENT_ID, startOpenIdProvider } from '../../tools/openidProvider.js'
-import { bundleEntries, PLACEHOLDER_ORIGIN } from './bundles.js'
+import { bundleChunks, bundleEntries, PLACEHOLDER_ORIGIN } from './bundles.js'
 import { serve } from './servers.js'
 import { startVerifyingApi } from './verifyingApi.js'
 
@@ -9,7 +9,11 @@ const APP_SOURCE = new URL('./oidcApp.js', import.meta.url).pathname
 let built
 /** The oidc-client-ts page, bundled once per run the way an app ships it (production, minified). */
 function buildApp(buildDir) {
-  built ??= bundleEntries({ oidcApp: `import { start } from ${JSON.stringify(APP_SOURCE)}\nstart()\n` }, buildDir).then((b) => b.oidcApp)
+  // With the chunks it imports (shared code, the lazily loaded fallback), served under /assets/.
+  built ??= bundleEntries({ oidcApp: `import { start } from ${JSON.stringify(APP_SOURCE)}\nstart()\n` }, buildDir).then(async (b) => ({
+    app: b.oidcApp,
+    chunks: await bundleChunks(buildDir),
+  }))
   return built
 }
 
@@ -21,7 +25,7 @@ function buildApp(buildDir) {
  * @param {{ swBundle: Buffer, buildDir: string, accessTokenTtl: number }} options
  */
 export async function startOidcWorld({ swBundle, buildDir, accessTokenTtl }) {
-  const app = await buildApp(buildDir)
+  const { app, chunks } = await buildApp(buildDir)
   let config
   let sw
   const js = { 'Content-Type': 'text/javascript', 'Cache-Control': 'no-store' }
@@ -29,6 +33,7 @@ export async function startOidcWorld({ swBundle, buildDir, accessTokenTtl }) {
     const path = new URL(req.url ?? '/', 'http://x').pathname
     if (path === '/app.js') return void res.writeHead(200, js).end(app)
     if (path === '/sw.js') return void res.writeHead(200, js).end(sw)
+    if (chunks[path]) return void res.writeHead(200, js).end(chunks[path])
     if (path !== '/') return void res.writeHead(404).end()
     const html = `<!doctype html><meta charset="utf-8"><title>sw-bearer bench · oidc-client-ts</title>
 <script id="config" type="application/json">${JSON.stringify(config)}</script>
