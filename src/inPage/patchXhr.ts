@@ -54,6 +54,7 @@ export function patchXhr(policy: InPagePolicy): () => void {
     override open(...args: unknown[]): void {
       // Read the URL once: what is decided on is what the browser opens (an object could answer twice).
       if (args.length >= 2) args[1] = String(args[1])
+      done.delete(this) // reopened inside one of our events: its readyState is the browser's again
       this.#open = args
       this.#method = String(args[0]).toUpperCase()
       try {
@@ -180,8 +181,13 @@ export function patchXhr(policy: InPagePolicy): () => void {
     #dispatch(types: readonly string[]): void {
       this.#replaying = true
       done.add(this)
+      const attempt = this.#attempt
       try {
-        for (const type of types) this.dispatchEvent(type === 'readystatechange' ? new Event(type) : new ProgressEvent(type))
+        for (const type of types) {
+          // A listener that opened the object again (a retry of the app's own) ends this request's events.
+          if (this.#attempt !== attempt) break
+          this.dispatchEvent(type === 'readystatechange' ? new Event(type) : new ProgressEvent(type))
+        }
       } finally {
         this.#replaying = false
         done.delete(this)

@@ -24,6 +24,41 @@ describe.each(engines)('%s', (engine) => {
   }
 
   describe('XMLHttpRequest in the page', () => {
+    it('an app that opens its XHR again inside the 401 it finally gets (the refresh failed) sees only the new request’s events', async () => {
+      const page = await inPageTab()
+      lab.issuer.revokeAll()
+      lab.issuer.mode = 'throw'
+      const seen = await page.evaluate(
+        (api) =>
+          new Promise<string[]>((resolve) => {
+            const seen: string[] = []
+            const x = new XMLHttpRequest()
+            let retried = false
+            x.onreadystatechange = () => {
+              if (x.readyState !== 4) return
+              seen.push(`done:${x.status}`)
+              // The app's own retry, on the same object, somewhere that needs no token.
+              if (x.status === 401 && !retried) {
+                retried = true
+                x.open('GET', `${api}/echo?id=app-retry`)
+                x.send()
+              }
+            }
+            x.addEventListener('load', () => seen.push(`load:${x.status}`))
+            x.addEventListener('loadend', () => {
+              seen.push(`loadend:${x.status}`)
+              if (x.status === 200) resolve(seen)
+            })
+            x.open('GET', `${api}/auth?id=refused`)
+            x.send()
+            setTimeout(() => resolve(seen), 5000)
+          }),
+        lab.apiOrigin,
+      )
+      expect(seen).toEqual(['done:401', 'done:200', 'load:200', 'loadend:200'])
+      expect(lab.api.sends('app-retry')).toHaveLength(1)
+    })
+
     it('an XHR object reused (abort, open, send) while its hidden 401 is refreshed sends the new request once, and never with the token to an unlisted origin', async () => {
       const page = await inPageTab()
       lab.issuer.revokeAll()
