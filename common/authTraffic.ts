@@ -52,20 +52,24 @@ export function isAuthUrl(url: URL, routes: readonly AuthRoute[]): boolean {
 
 const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i
 
+/** Whether a Content-Type header value names a form body (`application/x-www-form-urlencoded`). */
+export const isFormType = (contentType: string | null | undefined): boolean => FORM.test(contentType ?? '')
+
 /** Synchronous, so every other request skips the body check without an extra await. */
-export const isFormPost = (request: Request): boolean =>
-  request.method === 'POST' && FORM.test(request.headers.get('content-type') ?? '')
+export const isFormPost = (request: Request): boolean => request.method === 'POST' && isFormType(request.headers.get('content-type'))
 
 /**
- * Known from the body: an OAuth token request (RFC 6749 §3.2: a form POST with
- * `grant_type`, every SDK's refresh) or a revocation (RFC 7009 §2.1: `token` with
- * `token_type_hint`). Reads a copy of the body, and only of form POSTs.
+ * Whether form parameters are an OAuth token request (RFC 6749 §3.2: `grant_type`, every
+ * SDK's refresh) or a revocation (RFC 7009 §2.1: `token` with `token_type_hint`).
  */
+export const isTokenEndpointParams = (params: URLSearchParams): boolean =>
+  params.has('grant_type') || (params.has('token') && params.has('token_type_hint'))
+
+/** Known from the body: a form POST whose parameters pass `isTokenEndpointParams`. Reads a copy of the body. */
 export async function isTokenEndpointRequest(request: Request): Promise<boolean> {
   if (!isFormPost(request)) return false
   try {
-    const params = new URLSearchParams(await request.clone().text())
-    return params.has('grant_type') || (params.has('token') && params.has('token_type_hint'))
+    return isTokenEndpointParams(new URLSearchParams(await request.clone().text()))
   } catch {
     return false
   }

@@ -1,15 +1,15 @@
 import { shownUrl } from '../../common/decision.js'
+import { isFormType, isTokenEndpointParams } from '../../common/authTraffic.js'
 import { skipped, type InPagePolicy } from './policy.js'
 
 const EVENTS = ['readystatechange', 'loadstart', 'progress', 'abort', 'error', 'load', 'timeout', 'loadend'] as const
 const HEADERS_RECEIVED = 2
-const FORM = /^application\/x-www-form-urlencoded\s*(;|$)/i
 
 /** An OAuth token or revocation request (RFC 6749 §3.2, RFC 7009 §2.1) sent by XHR: the SDK's own. */
 function isTokenEndpointBody(headers: ReadonlyArray<[string, string]>, body: unknown): boolean {
   const type = headers.find(([name]) => name.toLowerCase() === 'content-type')?.[1]
-  const params = body instanceof URLSearchParams ? body : typeof body === 'string' && type && FORM.test(type) ? new URLSearchParams(body) : null
-  return !!params && (params.has('grant_type') || (params.has('token') && params.has('token_type_hint')))
+  const params = body instanceof URLSearchParams ? body : typeof body === 'string' && isFormType(type) ? new URLSearchParams(body) : null
+  return !!params && isTokenEndpointParams(params)
 }
 
 /**
