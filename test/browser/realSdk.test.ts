@@ -17,6 +17,8 @@ const TTL = 120
 
 let built: BuiltPages
 const numbers: string[] = []
+/** The scenario just recorded, as the message of its assertions: a failure in CI says what happened. */
+let lastLine = ''
 
 beforeAll(async () => {
   built = await buildPages()
@@ -41,10 +43,11 @@ const getterMark = (tabs: Tab[]) => Promise.all(tabs.map(async (t) => (await get
 async function record(engine: EngineName, sdk: Sdk, scenario: string, edges: Edges, statuses: number[], tabs: Tab[], marks?: number[]): Promise<number> {
   const states = await Promise.all(tabs.map(state))
   const signedOut = states.filter((s) => !s.hasToken || !s.sdkSignedIn).length
-  const calls = (await Promise.all(tabs.map(getterCalls))).flatMap((c, i) => c.slice(marks?.[i] ?? 0))
+  const calls = (await Promise.all(tabs.map(getterCalls))).flatMap((c, i) => c.slice(marks?.[i] ?? 0).map((call) => ({ ...call, tab: i })))
   const kinds: Record<string, number> = {}
   for (const c of calls) {
-    const kind = `${c.reason}${c.forceRefresh ? '!' : ''}`
+    // Which tab asked, and what came of anything but a token: a failure names its cause.
+    const kind = `${c.reason}${c.forceRefresh ? '!' : ''}@${c.tab}${c.result === 'token' ? '' : ` (${c.result ?? 'pending'})`}`
     kinds[kind] = (kinds[kind] ?? 0) + 1
   }
   numbers.push(
@@ -52,6 +55,7 @@ async function record(engine: EngineName, sdk: Sdk, scenario: string, edges: Edg
       `grant revoked ${edges.grantRevoked}, API 200/401 ${edges.api200}/${edges.api401}, fetch ${statuses.join(' ')}, signed-out tabs ${signedOut}/${tabs.length}, ` +
       `getter ${Object.entries(kinds).map(([k, n]) => `${k}×${n}`).join(' ') || 'none'}`,
   )
+  lastLine = numbers.at(-1)!
   return signedOut
 }
 
@@ -103,7 +107,7 @@ describe.each(engines)('%s', (engine) => {
     const signedOut = await record(engine, lab.sdk, scenario, edges, results.map((r) => r.status), tabs, marks)
 
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200])
-    expect(edges).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
+    expect(edges, lastLine).toMatchObject({ tokenCalls: 1, invalidGrant: 0, grantRevoked: 0 })
     expect(signedOut).toBe(0)
   }
 
@@ -119,7 +123,7 @@ describe.each(engines)('%s', (engine) => {
       await record(engine, sdk, 'a revoked at API', edges, [result.status], [tab], marks)
 
       expect(result.status).toBe(200)
-      expect(edges).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
+      expect(edges, lastLine).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
     })
 
     it('b the API clock 45 s ahead: a token still good for the browser is refreshed on its 401, one call', async () => {
@@ -136,7 +140,7 @@ describe.each(engines)('%s', (engine) => {
       await record(engine, sdk, 'b API clock +45 s', edges, [result.status], [tab], marks)
 
       expect(result.status).toBe(200)
-      expect(edges).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
+      expect(edges, lastLine).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
       expect(lab.api.counters(mark.api).reasons).toEqual({ expired: 1 })
     })
 
@@ -161,8 +165,8 @@ describe.each(engines)('%s', (engine) => {
       for (const t of tabs) results.push(await call(t))
       const signedOut = await record(engine, sdk, 'd 4 tabs at once, 25 s left', opened, results.map((r) => r.status), tabs)
 
-      expect(opened.tokenCalls).toBeLessThanOrEqual(1)
-      expect(opened).toMatchObject({ invalidGrant: 0, grantRevoked: 0 })
+      expect(opened.tokenCalls, lastLine).toBeLessThanOrEqual(1)
+      expect(opened, lastLine).toMatchObject({ invalidGrant: 0, grantRevoked: 0 })
       expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200])
       expect(signedOut).toBe(0)
     })
@@ -190,7 +194,7 @@ describe.each(engines)('%s', (engine) => {
       expect(signedOut).toBe(3)
       expect(after).toEqual({ hasToken: false, sdkSignedIn: false })
       expect(result.status).toBe(401)
-      expect(edges).toMatchObject({ tokenCalls: 0, api401: 1, api401WithoutToken: 1 })
+      expect(edges, lastLine).toMatchObject({ tokenCalls: 0, api401: 1, api401WithoutToken: 1 })
     })
 
     it('f in the page (the worker script 404s): a revoke costs one refresh_token call, then five tabs storming at once one more', async () => {
@@ -203,7 +207,7 @@ describe.each(engines)('%s', (engine) => {
       const revoked = lab.since(mark)
       await record(engine, sdk, 'f in-page, revoke', revoked, [first.status], [tab])
       expect(first.status).toBe(200)
-      expect(revoked).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
+      expect(revoked, lastLine).toMatchObject({ tokenCalls: 1, refreshOk: 1, invalidGrant: 0 })
 
       // Every tab's 401 arrives while the first refresh is still at the provider: only the
       // Web Lock (and the token it shares) keeps the other four from calling it too.
