@@ -80,6 +80,8 @@ export class Refresher {
   #tell: NonNullable<RefresherDeps['tell']>
   #exclusive: NonNullable<RefresherDeps['exclusive']>
   #reread: NonNullable<RefresherDeps['reread']>
+  /** The token the last flight brought from a tab's SDK, and when: other tabs' SDKs may not see it yet. */
+  #brought: { token: string; at: number } | undefined
 
   constructor(state: TokenState, deps: RefresherDeps) {
     this.#state = state
@@ -116,6 +118,8 @@ export class Refresher {
       const held = this.#state.token
       return current.promise.then(() => (this.#state.token === held ? this.run(request) : current.promise))
     }
+    const settling = forceRefresh ? 0 : settlingMs(this.#brought, this.#state.token)
+    if (settling > 0) return new Promise((resolve) => setTimeout(resolve, settling)).then(() => this.run(request))
     if (!request.force) {
       // After a logout nobody calls the provider until a token is set again.
       if (this.#state.token === null && this.#state.known) return Promise.resolve('logged-out')
@@ -192,6 +196,7 @@ export class Refresher {
     } else if (answer.kind === 'token' && isBearerToken(answer.token)) {
       this.backoff.succeed()
       await this.#state.set(answer.token, 'refresh', false, context.forceRefresh)
+      this.#brought = { token: answer.token, at: Date.now() }
       return 'refreshed'
     }
     this.backoff.fail()
@@ -248,8 +253,30 @@ export class Refresher {
 /** How many tabs the worker remembers by their messages; a tab reloaded all day adds one per load. */
 const MAX_KNOWN = 32
 
+/**
+ * How long after a flight brought a token a tab's unforced (startup) ask waits, so the SDK
+ * storage written by the tab that refreshed has reached the others. Chromium's localStorage
+ * reaches another renderer within milliseconds when idle; under CI load a tab asked right
+ * after the flight still read the token before it (okta-auth-js then renewed it again).
+ */
+const SDK_STORAGE_SETTLE_MS = 1000
+
 /** How long the browser's tab list may take before the known tabs stand in (it takes ~1 ms). */
 const LIST_WAIT_MS = 500
+
+/**
+ * How long a tab's SDK may still read what its storage held before the last flight's
+ * token reached it. One tab's SDK stored that token; another tab's reads the same
+ * storage, but Chromium hands one renderer's localStorage writes to the others
+ * asynchronously. Asked for its cached token meanwhile, a late tab's SDK answers the
+ * token before (the held one would go back in time) or, seeing that one near expiry,
+ * renews it: a second provider call for tabs opened together. Waiting keeps the SDK the
+ * source of truth (a tab that signed in as someone else is still asked) without the call.
+ */
+function settlingMs(brought: { token: string; at: number } | undefined, held: string | null): number {
+  if (!brought || brought.token !== held) return 0
+  return Math.max(0, brought.at + SDK_STORAGE_SETTLE_MS - Date.now())
+}
 
 /** The promise's value, or undefined once `ms` have passed. */
 async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

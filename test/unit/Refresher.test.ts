@@ -312,3 +312,53 @@ describe('Refresher after a 401', () => {
     expect(ask).toHaveBeenCalledTimes(1)
   })
 })
+
+describe('Refresher at startup, right after another tab refreshed', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }))
+  afterEach(() => vi.useRealTimers())
+
+  it('asks a tab starting just after a flight brought a token only once that token can have reached its SDK storage', async () => {
+    // One SDK storage shared by the tabs, which a late tab sees 300 ms after the refreshing tab wrote it.
+    let stored = 'old-token'
+    let seen = 'old-token'
+    let providerCalls = 0
+    const ask = vi.fn<Ask>(async (_client, context) => {
+      if (!context.forceRefresh && seen !== 'old-token') return { kind: 'token', token: seen }
+      stored = `new-${++providerCalls}` // forced, or the SDK renewing the near-expiry token it sees
+      setTimeout(() => (seen = stored), 300)
+      return { kind: 'token', token: stored }
+    })
+    const { state, refresher } = await setup(ask)
+    expect(await refresher.run({ reason: 'startup', force: true, forceRefresh: true })).toBe('refreshed')
+    const late = refresher.run({ reason: 'startup', force: true, forceRefresh: false })
+    await vi.advanceTimersByTimeAsync(999)
+    expect(ask).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(await late).toBe('refreshed')
+    expect(ask).toHaveBeenCalledTimes(2)
+    expect(providerCalls).toBe(1)
+    expect(state.token).toBe('new-1')
+  })
+
+  it('still takes the SDK answer of a tab starting just after a flight: a tab signed in as someone else wins', async () => {
+    const ask = vi.fn<Ask>(async (_client, context) => ({ kind: 'token', token: context.forceRefresh ? 'alice-new' : 'bob' }))
+    const { state, refresher } = await setup(ask)
+    await refresher.run({ reason: 'startup', force: true, forceRefresh: true })
+    const late = refresher.run({ reason: 'startup', force: true, forceRefresh: false })
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(await late).toBe('refreshed')
+    expect(state.token).toBe('bob')
+  })
+
+  it('does not hold back a forced refresh, nor a startup long after the last flight', async () => {
+    let minted = 0
+    const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: `new-${++minted}` }))
+    const { refresher } = await setup(ask)
+    await refresher.run({ reason: 'startup', force: true, forceRefresh: true })
+    expect(await refresher.run({ reason: 'unauthorized' })).toBe('refreshed')
+    expect(ask).toHaveBeenCalledTimes(2)
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(await refresher.run({ reason: 'startup', force: true, forceRefresh: false })).toBe('refreshed')
+    expect(ask).toHaveBeenCalledTimes(3)
+  })
+})
