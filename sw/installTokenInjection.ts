@@ -10,6 +10,7 @@ import { debugReport } from './debugReport.js'
 import { ExpiryGuard } from './ExpiryGuard.js'
 import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
+import { keepAliveForBody } from './keepAliveForBody.js'
 import { handleMessage } from './handleMessage.js'
 import { parseOrigins } from './origins.js'
 import { exclusive, listenToPeers } from './peers.js'
@@ -165,7 +166,11 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
   }
   self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry, verdict: (url) => verdictOf(url, 'cors', false) }))
 
-  const handle = ({ request, event }: { request: Request; event: ExtendableEvent }) => send.send(request, clientOf(event))
+  const handle = async ({ request, event }: { request: Request; event: ExtendableEvent }) => {
+    const response = await send.send(request, clientOf(event))
+    keepAliveForBody(event, response)
+    return response
+  }
   const plugin = tokenPlugin(send, (request) => matches(new URL(request.url), request))
   const router = options.router ?? (getOrCreateDefaultRouter() as unknown as RouterLike)
   addApiRoutes(router, METHODS, ({ url, request, event }: RouteOptions) => routes(url, request, event), handle, plugin)

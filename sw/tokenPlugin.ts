@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import type { authorizedFetch, SentWith } from './authorizedFetch.js'
+import { keepAliveForBody } from './keepAliveForBody.js'
 
 /**
  * A Workbox plugin: the callbacks sw-bearer needs from a strategy of yours that serves an API
@@ -11,6 +12,8 @@ export interface TokenPlugin {
   requestWillFetch(param: { request: Request; event: ExtendableEvent; state?: Record<string, unknown> }): Promise<Request>
   /** On a 401 from a listed origin: one refresh for every tab, then one retry with the new token. */
   fetchDidSucceed(param: { request: Request; response: Response; event: ExtendableEvent; state?: Record<string, unknown> }): Promise<Response>
+  /** Keeps the worker alive until an API answer's body has arrived (see keepAliveForBody). */
+  handlerWillRespond(param: { response: Response; event: ExtendableEvent; state?: Record<string, unknown> }): Promise<Response>
 }
 
 type Send = ReturnType<typeof authorizedFetch>
@@ -41,6 +44,10 @@ export function tokenPlugin(send: Send, isForApi: (request: Request) => boolean)
       // Workbox hands over an unread copy of what requestWillFetch returned: the retry's body.
       // It carries the refused header, which the retry replaces.
       return send.recover(response, request, clientOf(event), sent)
+    },
+    async handlerWillRespond({ response, event, state }) {
+      if (state?.[SENT]) keepAliveForBody(event, response)
+      return response
     },
   }
 }

@@ -178,6 +178,16 @@ describe.each(engines)('%s', (engine) => {
       expect(lab.issuer.calls - calls).toBe(1)
     })
 
+    it('an API answer still arriving when a new worker takes over arrives whole (WebKit and Firefox cut it otherwise)', async () => {
+      const [page] = await lab.signedInTabs(1)
+      const hits = lab.api.hits.length
+      await start(page!, [`${lab.apiOrigin}/trickle?ms=2000&id=streaming`])
+      // Its headers are in: the old worker's fetch event would be over, only the body is to come.
+      await expect.poll(() => lab.api.hits.slice(hits).some((h) => h.id === 'streaming')).toBe(true)
+      await deploy(page!)
+      expect((await collect(page!))[0]).toMatchObject({ status: 200, body: 'first part;last part' })
+    })
+
     it('a refresh lock held for good (a page script of the origin took it) delays a refresh, never holds it', async () => {
       lab.swOptions = { ...lab.swOptions, refreshTimeoutMs: 1000 }
       const [page] = await lab.signedInTabs(1)

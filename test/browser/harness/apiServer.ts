@@ -28,7 +28,7 @@ export interface ApiServer extends Served {
 /**
  * A CORS API that records every request. `accepts(token)` decides its 401s.
  * Routes: /echo, /auth (401 unless accepted; ?ms=N checks after a delay), /always401,
- * /status?code=N, /redirect?to=URL, /slow?ms=N, and with `issue` set /token and /oauth/token.
+ * /status?code=N, /redirect?to=URL, /slow?ms=N, /trickle?ms=N, and with `issue` set /token and /oauth/token.
  */
 export async function startApi(accepts: (token: string) => boolean): Promise<ApiServer> {
   const hits: Hit[] = []
@@ -81,6 +81,11 @@ export async function startApi(accepts: (token: string) => boolean): Promise<Api
       case '/slow':
         await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms') ?? 1000)))
         return json(res, 200, { ok: true })
+      case '/trickle':
+        // Headers and a first part now, the rest after ?ms=N: a body still arriving.
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).write('first part;')
+        await new Promise((r) => setTimeout(r, Number(url.searchParams.get('ms') ?? 1000)))
+        return void res.end(token ? 'last part' : 'last part, no token')
     }
     switch (url.pathname) {
       default:
