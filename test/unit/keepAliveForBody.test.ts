@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { keepAliveForBody } from '../../sw/keepAliveForBody.js'
 
 /** A body whose parts the test sends, and an event that records what it is kept alive for. */
@@ -52,5 +52,26 @@ describe('keepAliveForBody', () => {
     const kept: unknown[] = []
     keepAliveForBody({ waitUntil: (p: unknown) => void kept.push(p) } as unknown as ExtendableEvent, new Response(null, { status: 204 }))
     expect(kept).toEqual([])
+  })
+})
+
+describe('keepAliveForBody, for a stream that stays open', () => {
+  it('lets go after 60 s: server-sent events over fetch do not keep the worker alive for good', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      const { response, event, controller, settled, isOver } = streaming()
+      keepAliveForBody(event, response)
+      void settled()
+      controller.enqueue(new TextEncoder().encode('event: one\n\n'))
+      await vi.advanceTimersByTimeAsync(59_999)
+      expect(isOver()).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(isOver()).toBe(true)
+      controller.enqueue(new TextEncoder().encode('event: two\n\n'))
+      controller.close()
+      expect(await response.text()).toBe('event: one\n\nevent: two\n\n')
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
