@@ -119,7 +119,11 @@ export class Refresher {
       return current.promise.then(() => (this.#state.token === held ? this.run(request) : current.promise))
     }
     const settling = forceRefresh ? 0 : settlingMs(this.#brought, this.#state.token)
-    if (settling > 0) return new Promise((resolve) => setTimeout(resolve, settling)).then(() => this.run(request))
+    if (settling > 0) {
+      // A set or logout meanwhile wins, as it does over a flight that had started (see #current).
+      const generation = this.#state.generation
+      return new Promise((resolve) => setTimeout(resolve, settling)).then(() => (this.#state.generation === generation ? this.run(request) : 'discarded'))
+    }
     if (!request.force) {
       // After a logout nobody calls the provider until a token is set again.
       if (this.#state.token === null && this.#state.known) return Promise.resolve('logged-out')
@@ -196,7 +200,7 @@ export class Refresher {
     } else if (answer.kind === 'token' && isBearerToken(answer.token)) {
       this.backoff.succeed()
       await this.#state.set(answer.token, 'refresh', false, context.forceRefresh)
-      this.#brought = { token: answer.token, at: Date.now() }
+      this.#brought = { token: answer.token, at: performance.now() }
       return 'refreshed'
     }
     this.backoff.fail()
@@ -275,7 +279,8 @@ const LIST_WAIT_MS = 500
  */
 function settlingMs(brought: { token: string; at: number } | undefined, held: string | null): number {
   if (!brought || brought.token !== held) return 0
-  return Math.max(0, brought.at + SDK_STORAGE_SETTLE_MS - Date.now())
+  // A monotonic clock: a wall clock set back must not stretch the wait.
+  return Math.max(0, brought.at + SDK_STORAGE_SETTLE_MS - performance.now())
 }
 
 /** The promise's value, or undefined once `ms` have passed. */

@@ -314,7 +314,7 @@ describe('Refresher after a 401', () => {
 })
 
 describe('Refresher at startup, right after another tab refreshed', () => {
-  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] }))
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'] }))
   afterEach(() => vi.useRealTimers())
 
   it('asks a tab starting just after a flight brought a token only once that token can have reached its SDK storage', async () => {
@@ -360,5 +360,31 @@ describe('Refresher at startup, right after another tab refreshed', () => {
     await vi.advanceTimersByTimeAsync(1000)
     expect(await refresher.run({ reason: 'startup', force: true, forceRefresh: false })).toBe('refreshed')
     expect(ask).toHaveBeenCalledTimes(3)
+  })
+
+  it('lets a logout or a set during that wait win: the waiting startup is discarded, the SDK not asked', async () => {
+    for (const act of ['logout', 'set'] as const) {
+      const ask = vi.fn<Ask>(async (_client, context) => ({ kind: 'token', token: context.forceRefresh ? 'new-1' : 'old-token' }))
+      const { state, refresher } = await setup(ask)
+      await refresher.run({ reason: 'startup', force: true, forceRefresh: true })
+      const late = refresher.run({ reason: 'startup', force: true, forceRefresh: false })
+      await vi.advanceTimersByTimeAsync(300)
+      await state.set(act === 'logout' ? null : 'set-by-hand', act, true)
+      await vi.advanceTimersByTimeAsync(700)
+      expect(await late).toBe('discarded')
+      expect(ask).toHaveBeenCalledTimes(1)
+      expect(state.token).toBe(act === 'logout' ? null : 'set-by-hand')
+    }
+  })
+
+  it('waits by a monotonic clock: a wall clock set back an hour does not stretch the wait', async () => {
+    const ask = vi.fn<Ask>(async () => ({ kind: 'token', token: 'new-1' }))
+    const { refresher } = await setup(ask)
+    await refresher.run({ reason: 'startup', force: true, forceRefresh: true })
+    vi.setSystemTime(Date.now() - 3_600_000)
+    const late = refresher.run({ reason: 'startup', force: true, forceRefresh: false })
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(await late).toBe('refreshed')
+    expect(ask).toHaveBeenCalledTimes(2)
   })
 })
