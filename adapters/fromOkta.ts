@@ -4,6 +4,8 @@ import { isSignedOutError } from './signedOut.js'
 /** The member of an okta-auth-js `AccessToken` the adapter reads. */
 export interface OktaAccessTokenLike {
   accessToken: string
+  /** Set by `signOut()` on the tokens it is about to remove (okta-auth-js 5+). */
+  pendingRemove?: boolean
 }
 
 /** The members of an @okta/okta-auth-js 8.x `OktaAuth` the adapter calls. */
@@ -28,7 +30,8 @@ export interface OktaAuthLike {
  * its `renewed` listeners and its other tabs stay in step with sw-bearer.
  *
  * - Neither an access token nor a refresh token stored: `null` (the token manager could not
- *   renew either: it rejects with "no token").
+ *   renew either: it rejects with "no token"). A token `signOut()` marked `pendingRemove` counts
+ *   as none: that sign-out is under way (see the Okta notes in demo/README.md).
  * - Not forced: the stored access token while `tokenManager.hasExpired` says it is valid.
  * - Forced, or expired: `tokenManager.renew(key)`, which uses the refresh token when there is
  *   one and a hidden iframe with `prompt=none` otherwise, and stores the new tokens.
@@ -50,7 +53,9 @@ export interface OktaAuthLike {
 export function fromOkta(authClient: OktaAuthLike): GetAccessToken {
   return async ({ forceRefresh }) => {
     const tokenManager = authClient.tokenManager
-    const { accessToken, refreshToken } = tokenManager.getTokensSync()
+    const tokens = tokenManager.getTokensSync()
+    const accessToken = live(tokens.accessToken)
+    const refreshToken = live(tokens.refreshToken as { pendingRemove?: boolean } | undefined)
     if (!accessToken && !refreshToken) return null
     if (!forceRefresh && accessToken && !tokenManager.hasExpired(accessToken as never)) return accessToken.accessToken
     try {
@@ -64,3 +69,6 @@ export function fromOkta(authClient: OktaAuthLike): GetAccessToken {
     }
   }
 }
+
+/** A stored token, unless a sign-out marked it for removal. */
+const live = <T extends { pendingRemove?: boolean }>(token: T | undefined): T | undefined => (token?.pendingRemove ? undefined : token)

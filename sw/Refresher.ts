@@ -259,9 +259,8 @@ const MAX_KNOWN = 32
 
 /**
  * How long after a flight brought a token a tab's unforced (startup) ask waits, so the SDK
- * storage written by the tab that refreshed has reached the others. Chromium's localStorage
- * reaches another renderer within milliseconds when idle; under CI load a tab asked right
- * after the flight still read the token before it (okta-auth-js then renewed it again).
+ * storage written by the tab that refreshed has reached the others: Chromium's localStorage
+ * reaches another renderer asynchronously, within milliseconds when idle, later under load.
  */
 const SDK_STORAGE_SETTLE_MS = 1000
 

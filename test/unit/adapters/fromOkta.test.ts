@@ -53,6 +53,15 @@ describe('fromOkta', () => {
     expect(okta.tokenManager.renew).toHaveBeenCalledWith('okta-access')
   })
 
+  it('reads tokens a sign-out marked pendingRemove as signed out, without renewing', async () => {
+    const okta = fakeOkta({})
+    okta.tokenManager.getTokensSync = () =>
+      ({ accessToken: { accessToken: 'cached', expired: false, pendingRemove: true }, refreshToken: { refreshToken: 'rt', pendingRemove: true } }) as never
+    expect(await fromOkta(okta)(unforced)).toBeNull()
+    expect(await fromOkta(okta)(forced)).toBeNull()
+    expect(okta.tokenManager.renew).not.toHaveBeenCalled()
+  })
+
   it('reads no stored token as signed out, forced or not, without renewing', async () => {
     const okta = fakeOkta({})
     expect(await fromOkta(okta)(unforced)).toBeNull()

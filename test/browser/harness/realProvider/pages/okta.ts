@@ -15,8 +15,10 @@ const okta = new OktaAuth({
   revokeUrl: `${op}/oauth/revoke`,
   logoutUrl: `${op}/v2/logout`,
   userinfoUrl: `${op}/userinfo`,
-  // sw-bearer decides when to refresh; the SDK's own timers would race it.
-  tokenManager: { autoRenew: false, autoRemove: false, storage: 'localStorage' },
+  // sw-bearer decides when to refresh; the SDK's own timers would race it. Without
+  // clearPendingRemoveTokens: false, okta.start() in a tab loading while another renews can write
+  // the storage it last saw back, refresh token already rotated included (see demo/README.md).
+  tokenManager: { autoRenew: false, autoRemove: false, storage: 'localStorage', clearPendingRemoveTokens: false },
 })
 
 await startApp({
