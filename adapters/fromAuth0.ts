@@ -36,6 +36,12 @@ const AUTH0_SIGNED_OUT = ['missing_refresh_token']
  *   token is revoked or expired) or `missing_refresh_token`: `null`. Others, such as
  *   `mfa_required` or `timeout`, are rethrown and reach the app as the session's `error` event.
  *
+ * A resource's token (the context's `resource`, from a `{ origin, resource }` entry of the
+ * worker's `apiOrigins`): the same call with `authorizationParams.audience` set to it, which
+ * auth0-spa-js caches per audience. With refresh tokens, Auth0 must allow that audience for
+ * the refresh token (Multi-Resource Refresh Token); otherwise the SDK falls back to an iframe
+ * (`useRefreshTokensFallback: true`) or fails with `missing_refresh_token`, read as signed out.
+ *
  * Use `useRefreshTokens: true` (silent iframes fail with `login_required` where third-party
  * cookies are blocked, which would read as signed out) with `cacheLocation: 'localstorage'`
  * or `useRefreshTokensFallback: true`, so a tab opened later also holds a refresh token.
@@ -53,10 +59,12 @@ const AUTH0_SIGNED_OUT = ['missing_refresh_token']
  * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromAuth0(auth0, { authorizationParams }) })
  */
 export function fromAuth0(client: Auth0ClientLike, options: Auth0TokenOptions = {}): GetAccessToken {
-  return async ({ forceRefresh }) => {
+  return async ({ forceRefresh, resource }) => {
+    const authorizationParams = resource === undefined ? options.authorizationParams : { ...options.authorizationParams, audience: resource }
     try {
       // cacheMode last: a forced call must never be served from the cache.
-      return (await client.getTokenSilently({ ...options, cacheMode: forceRefresh ? 'off' : 'on' })) ?? null
+      const call = { ...options, ...(authorizationParams && { authorizationParams }), cacheMode: forceRefresh ? ('off' as const) : ('on' as const) }
+      return (await client.getTokenSilently(call)) ?? null
     } catch (error) {
       if (isSignedOutError(error, AUTH0_SIGNED_OUT)) return null
       throw error

@@ -1,4 +1,5 @@
 import type { GetAccessToken } from '../src/index.js'
+import { refuseResource } from './oneToken.js'
 
 /** The members of a Firebase JS SDK (v9+ modular) `Auth` the adapter reads. */
 export interface FirebaseAuthLike {
@@ -30,7 +31,8 @@ export interface FirebaseAuthLike {
  * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromFirebase(getAuth(app)) })
  */
 export function fromFirebase(auth: FirebaseAuthLike): GetAccessToken {
-  return async ({ forceRefresh }) => {
+  return async ({ forceRefresh, resource }) => {
+    refuseResource('fromFirebase', resource)
     await auth.authStateReady?.()
     const user = auth.currentUser
     if (!user) return null

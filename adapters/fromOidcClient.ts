@@ -6,12 +6,18 @@ export interface OidcUserLike {
   access_token: string
   /** `undefined` when the OP sent no `expires_in`: then only a 401 forces a renewal. */
   readonly expired?: boolean | undefined
+  /** Seconds since the epoch; put back with the default token after a resource's refresh. */
+  expires_at?: number | undefined
+  scope?: string | undefined
 }
 
 /** The members of an oidc-client-ts 3.x `UserManager` the adapter calls. */
 export interface UserManagerLike {
   getUser(): Promise<OidcUserLike | null>
-  signinSilent(): Promise<OidcUserLike | null>
+  /** `resource`: RFC 8707 §2, sent with the refresh token (oidc-client-ts 3.x). */
+  signinSilent(args?: { resource?: string }): Promise<OidcUserLike | null>
+  /** Needed only with resources: the stored user keeps the default token (see below). */
+  storeUser?(user: OidcUserLike | null): Promise<void>
 }
 
 /**
@@ -26,6 +32,15 @@ export interface UserManagerLike {
  *   gone) or `invalid_grant` (RFC 6749 §5.2: the refresh token is revoked or expired): `null`.
  *   Anything else (`ErrorTimeout`, network, `server_error`) is rethrown.
  *
+ * A resource's token (the context's `resource`, from a `{ origin, resource }` entry of the
+ * worker's `apiOrigins`) always comes from `signinSilent({ resource })`: the refresh token grant
+ * with RFC 8707's `resource` parameter, asked once per sign-in and on a refresh, since the user
+ * oidc-client-ts stores holds one access token, the default one. The stored user keeps it:
+ * oidc-client-ts stores the resource's token in its place, and the adapter puts the default
+ * access token, its expiry and scope back beside the new refresh token (`storeUser`). Sign in
+ * with every resource granted (`resource: [api, billing]` in the settings) and ask the OP for the
+ * default one when none is named (oidc-provider's `defaultResource`).
+ *
  * Every tab must see the same user: oidc-client-ts keeps it in `sessionStorage` by default,
  * where a tab opened later finds none and would sign every tab out. Pass
  * `userStore: new WebStorageStateStore({ store: window.localStorage })`.
@@ -38,16 +53,35 @@ export interface UserManagerLike {
  * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromOidcClient(userManager) })
  */
 export function fromOidcClient(userManager: UserManagerLike): GetAccessToken {
-  return async ({ forceRefresh }) => {
+  return async ({ forceRefresh, resource }) => {
     const user = await userManager.getUser()
     if (!user) return null
+    if (resource !== undefined) return forResource(userManager, user, resource)
     if (!forceRefresh && user.expired !== true) return user.access_token
-    try {
-      const renewed = await userManager.signinSilent()
-      return renewed?.access_token ?? null
-    } catch (error) {
-      if (isSignedOutError(error)) return null
-      throw error
-    }
+    return renew(() => userManager.signinSilent())
   }
+}
+
+async function renew(signinSilent: () => Promise<OidcUserLike | null>): Promise<string | null> {
+  try {
+    return (await signinSilent())?.access_token ?? null
+  } catch (error) {
+    if (isSignedOutError(error)) return null
+    throw error
+  }
+}
+
+/** A resource's token, leaving the default one where the app and the next unforced call read it. */
+async function forResource(userManager: UserManagerLike, user: OidcUserLike, resource: string): Promise<string | null> {
+  if (typeof userManager.storeUser !== 'function') throw new TypeError('fromOidcClient: a resource needs UserManager.storeUser (oidc-client-ts 3)')
+  let token: string | undefined
+  const renewed = await renew(async () => {
+    const fresh = await userManager.signinSilent({ resource })
+    if (!fresh) return null
+    token = fresh.access_token
+    Object.assign(fresh, { access_token: user.access_token, expires_at: user.expires_at, scope: user.scope })
+    await userManager.storeUser!(fresh)
+    return fresh
+  })
+  return renewed === null ? null : (token ?? null)
 }

@@ -1,4 +1,5 @@
 import type { GetAccessToken } from '../src/index.js'
+import { SwBearerError } from '../common/errors.js'
 import { isSignedOutError } from './signedOut.js'
 
 /** The member of an okta-auth-js `AccessToken` the adapter reads. */
@@ -40,6 +41,11 @@ export interface OktaAuthLike {
  *   `invalid_grant` (RFC 6749 §5.2: the refresh token is revoked or expired): `null`.
  *   Other errors (`AuthSdkError`, network, `AuthApiError`) are rethrown.
  *
+ * Resources: an Okta authorization server issues tokens for one audience, so each resource is
+ * its own `OktaAuth` (its `issuer` that server, its own `storageManager` prefix) signed in
+ * through the same Okta session: `fromOkta(oktaAuth, { resources: { [resource]: billingAuth } })`.
+ * A resource not in the map fails (`invalid-options`) rather than get the default token.
+ *
  * Not `getOrRenewAccessToken()`: it resolves `null` for *any* failed renewal (it emits the
  * error instead), so a network blip would sign every tab out.
  *
@@ -50,9 +56,11 @@ export interface OktaAuthLike {
  * const oktaAuth = new OktaAuth({ issuer, clientId, redirectUri, scopes: ['openid', 'profile', 'offline_access'] })
  * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromOkta(oktaAuth) })
  */
-export function fromOkta(authClient: OktaAuthLike): GetAccessToken {
-  return async ({ forceRefresh }) => {
-    const tokenManager = authClient.tokenManager
+export function fromOkta(authClient: OktaAuthLike, options: { resources?: Record<string, OktaAuthLike> } = {}): GetAccessToken {
+  return async ({ forceRefresh, resource }) => {
+    const client = resource === undefined ? authClient : options.resources?.[resource]
+    if (!client) throw new SwBearerError('invalid-options', `fromOkta: no OktaAuth for the resource "${resource}" in options.resources`)
+    const tokenManager = client.tokenManager
     const tokens = tokenManager.getTokensSync()
     const accessToken = live(tokens.accessToken)
     const refreshToken = live(tokens.refreshToken as { pendingRemove?: boolean } | undefined)

@@ -1,4 +1,5 @@
 import type { GetAccessToken } from '../src/index.js'
+import { refuseResource } from './oneToken.js'
 
 /** Privy's `getAccessToken`, from `usePrivy()`, the direct import, or the core client. */
 export type PrivyGetAccessToken = () => Promise<string | null>
@@ -26,5 +27,8 @@ export type PrivyGetAccessToken = () => Promise<string | null>
  */
 export function fromPrivy(getAccessToken: PrivyGetAccessToken): GetAccessToken {
   // Called without sw-bearer's context: Privy's getter must not mistake it for options.
-  return () => getAccessToken()
+  return ({ resource }) => {
+    refuseResource('fromPrivy', resource)
+    return getAccessToken()
+  }
 }

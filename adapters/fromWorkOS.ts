@@ -1,4 +1,5 @@
 import type { GetAccessToken } from '../src/index.js'
+import { refuseResource } from './oneToken.js'
 
 /** The member of an @workos-inc/authkit-js client (`createClient`) the adapter calls. */
 export interface AuthKitClientLike {
@@ -34,7 +35,8 @@ const isLoginRequired = (error: unknown): boolean => {
  * await registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken: fromWorkOS(authkit) })
  */
 export function fromWorkOS(client: AuthKitClientLike): GetAccessToken {
-  return async ({ forceRefresh }) => {
+  return async ({ forceRefresh, resource }) => {
+    refuseResource('fromWorkOS', resource)
     try {
       return (await client.getAccessToken({ forceRefresh })) ?? null
     } catch (error) {

@@ -16,3 +16,28 @@ export function bareOrigin(entry: unknown): string | null {
   const isBare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password
   return isHttp && isBare ? url.origin : null
 }
+
+/**
+ * An `apiOrigins` entry: a bare origin, which gets the default token, or an origin with the
+ * resource whose token it gets (RFC 8707 §2 resource indicator; Auth0 calls it the audience).
+ */
+export type ApiOrigin = string | { readonly origin: string; readonly resource: string }
+
+// RFC 8707 §2 asks for an absolute URI; Auth0 audiences may be any identifier. Either way the
+// resource goes into the getter's context and a storage key: printable, one line, bounded.
+const RESOURCE = /^[\x21-\x7e]{1,2048}$/
+
+/**
+ * The origin and resource an entry names, or null when it is neither a bare origin (see
+ * bareOrigin) nor `{ origin, resource }` with a bare origin and a non-empty printable resource.
+ */
+export function parseApiOrigin(entry: unknown): { origin: string; resource: string | undefined } | null {
+  if (typeof entry === 'string') {
+    const origin = bareOrigin(entry)
+    return origin === null ? null : { origin, resource: undefined }
+  }
+  if (typeof entry !== 'object' || entry === null) return null
+  const { origin: named, resource } = entry as { origin?: unknown; resource?: unknown }
+  const origin = bareOrigin(named)
+  return origin !== null && typeof resource === 'string' && RESOURCE.test(resource) ? { origin, resource } : null
+}

@@ -24,6 +24,18 @@ export interface SessionState {
   /** Monotonic across worker restarts, so a tab can drop an older state that arrives late. */
   stamp: number
   cause: StateCause
+  /**
+   * Each resource the worker lists (`{ origin, resource }` in apiOrigins), by resource URI. Each
+   * has its own stamp: a tab takes an entry newer than the one it holds, whatever the default's.
+   */
+  resources?: Record<string, ResourceState>
+}
+
+/** One resource's token as the tabs see it (RFC 8707 resource indicator, Auth0's audience). */
+export interface ResourceState {
+  claims: JWTPayload | null
+  hasToken: boolean
+  stamp: number
 }
 
 export type StateCause = 'load' | 'set' | 'refresh' | 'logout'
@@ -46,7 +58,8 @@ export type PageMessage =
   | (Envelope<'hello'> & {})
   | (Envelope<'set-token'> & { token: string | null })
   | (Envelope<'logout'> & {})
-  | (Envelope<'refresh'> & {})
+  /** `resource`: that resource's token (RFC 8707); absent: the default token. */
+  | (Envelope<'refresh'> & { resource?: string })
   | (Envelope<'ensure-fresh'> & {})
   /** A tab registered: get the token through the worker's single flight (reason 'startup'). */
   | (Envelope<'start'> & {})
@@ -69,9 +82,10 @@ export type WorkerMessage =
    * `Date.now()`, the same clock as the page's): a tab that gets the request more than twice
    * `timeoutMs` after it (its main thread was stuck) ignores it, since the worker has asked
    * another tab by then; calling the provider anyway would spend a refresh for nothing.
-   * Both optional: a worker from before they existed omits them.
+   * Both optional: a worker from before they existed omits them. `resource`: the token is for
+   * that resource (RFC 8707); absent: the default token.
    */
-  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number; forceRefresh?: boolean; sentAt?: number })
+  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number; forceRefresh?: boolean; sentAt?: number; resource?: string })
   /**
    * Something the worker noticed about this tab's provider answer that the tab cannot
    * see for itself (a `stale-token`): the tab fires it as an `error` event.
@@ -147,6 +161,18 @@ function isClaims(value: unknown): value is JWTPayload | null {
   return value === null || (typeof value === 'object' && !Array.isArray(value))
 }
 
+function isResourceState(value: unknown): value is ResourceState {
+  if (typeof value !== 'object' || value === null) return false
+  const rec = value as Rec
+  return isClaims(rec.claims) && typeof rec.hasToken === 'boolean' && typeof rec.stamp === 'number'
+}
+
+function isResources(value: unknown): boolean {
+  if (value === undefined) return true
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return Object.values(value).every(isResourceState)
+}
+
 function isSessionState(value: unknown): value is SessionState {
   if (typeof value !== 'object' || value === null) return false
   const rec = value as Rec
@@ -154,16 +180,20 @@ function isSessionState(value: unknown): value is SessionState {
     isClaims(rec.claims) &&
     typeof rec.hasToken === 'boolean' &&
     typeof rec.stamp === 'number' &&
-    (rec.cause === 'load' || rec.cause === 'set' || rec.cause === 'refresh' || rec.cause === 'logout')
+    (rec.cause === 'load' || rec.cause === 'set' || rec.cause === 'refresh' || rec.cause === 'logout') &&
+    isResources(rec.resources)
   )
 }
+
+const isResourceOrAbsent = (value: unknown) => value === undefined || (typeof value === 'string' && value.length > 0 && value.length <= 2048)
 
 export function parsePageMessage(data: unknown): PageMessage | null {
   const rec = envelope(data)
   switch (rec?.type) {
+    case 'refresh':
+      return isResourceOrAbsent(rec.resource) ? (rec as unknown as PageMessage) : null
     case 'hello':
     case 'logout':
-    case 'refresh':
     case 'ensure-fresh':
     case 'start':
       return rec as unknown as PageMessage
@@ -189,7 +219,8 @@ export function parseWorkerMessage(data: unknown): WorkerMessage | null {
       return isRefreshReason(rec.reason) &&
         (rec.timeoutMs === undefined || (typeof rec.timeoutMs === 'number' && rec.timeoutMs > 0)) &&
         (rec.forceRefresh === undefined || typeof rec.forceRefresh === 'boolean') &&
-        (rec.sentAt === undefined || Number.isFinite(rec.sentAt))
+        (rec.sentAt === undefined || Number.isFinite(rec.sentAt)) &&
+        isResourceOrAbsent(rec.resource)
         ? (rec as unknown as WorkerMessage)
         : null
     case 'error':

@@ -13,6 +13,7 @@ import {
 import { printDecision, worthReporting } from './debugOutput.js'
 import type { InPageMode } from './inPage/inPageMode.js'
 import { postToWorker, type Reply } from './postToWorker.js'
+import { ResourceStates, type ResourceChangeDetail, type ResourceView } from './resources/ResourceStates.js'
 
 export type { RefreshReason }
 
@@ -27,6 +28,12 @@ export type { RefreshReason }
 export interface GetAccessTokenContext {
   reason: RefreshReason
   forceRefresh: boolean
+  /**
+   * The resource (RFC 8707 resource indicator; Auth0's `audience`) the token is for, as listed
+   * in the worker's `apiOrigins` (`{ origin, resource }`); `undefined` for the default token.
+   * A getter for an SDK that holds one token per resource passes it on (see sw-bearer/adapters).
+   */
+  resource?: string | undefined
 }
 
 /**
@@ -78,6 +85,8 @@ export interface TokenSessionEventMap {
   error: CustomEvent<ErrorDetail>
   modechange: CustomEvent<ModeChangeDetail>
   decision: CustomEvent<DecisionDetail>
+  /** A resource's token changed (fetched, refreshed, cleared), in every tab. */
+  resourcechange: CustomEvent<ResourceChangeDetail>
 }
 
 /** @internal How the session was set up (see RegisterOptions). */
@@ -115,7 +124,9 @@ export class TokenSession extends EventTarget {
   #worker: () => ServiceWorker | null
   #reconnect: () => Promise<void>
   #reconnecting: Promise<void> | undefined
-  #providerCall: { promise: Promise<string | null>; forceRefresh: boolean } | undefined
+  /** The getter's call under way in this tab, per resource ('' for the default token). */
+  #providerCalls = new Map<string, { promise: Promise<string | null>; forceRefresh: boolean }>()
+  #resources = new ResourceStates()
   #early: SwBearerError[] | undefined = []
   #setup: SessionSetup
   #inPage: InPageMode | undefined
@@ -262,9 +273,37 @@ export class TokenSession extends EventTarget {
    * Runs getAccessToken now, through the worker's single flight (a refresh already
    * under way in any tab is joined, not repeated), and returns the token it got.
    */
-  async refresh(): Promise<string | null> {
-    const reply = await this.exchange(pageMessage('refresh', {}), REFRESH_TIMEOUT_MS)
+  async refresh(options: { resource?: string } = {}): Promise<string | null> {
+    const resource = options?.resource
+    if (resource !== undefined) this.#checkResource(resource, 'refresh')
+    const reply = await this.exchange(pageMessage('refresh', resource === undefined ? {} : { resource }), REFRESH_TIMEOUT_MS)
     return reply.token ?? null
+  }
+
+  /**
+   * The resources the worker lists (`{ origin, resource }` entries of its `apiOrigins`), each
+   * with its own token. Empty when it lists none, and in `in-page` mode, which holds only the
+   * default token.
+   */
+  get resources(): readonly string[] {
+    return this.#inPage ? [] : this.#resources.names
+  }
+
+  /**
+   * What the worker holds for one resource: its token's claims and whether it has one. A
+   * resource's token is fetched on its first use (a request to its origin, or `refresh({ resource })`).
+   * @throws SwBearerError `invalid-options` for a resource the worker does not list.
+   */
+  resource(resource: string): ResourceView {
+    this.#checkResource(resource, 'resource')
+    return this.#resources.get(resource)!
+  }
+
+  #checkResource(resource: unknown, call: string): void {
+    if (typeof resource !== 'string' || !this.resources.includes(resource)) {
+      const listed = this.resources.length ? `: it lists ${this.resources.map((r) => `"${r}"`).join(', ')}` : this.#inPage ? ' in in-page mode' : ': it lists none'
+      throw new SwBearerError('invalid-options', `${call}: the worker holds no resource ${JSON.stringify(resource)}${listed}`)
+    }
   }
 
   /** Clears the token everywhere; a refresh that finishes later is discarded. */
@@ -328,13 +367,15 @@ export class TokenSession extends EventTarget {
       // Twice its bound, since a busy worker's own timer fires late; a tab is stuck far longer.
       if (message.sentAt !== undefined && message.timeoutMs !== undefined && Date.now() - message.sentAt > 2 * message.timeoutMs) return
       // A worker from before forceRefresh existed only asked when its token was refused or due.
-      const context = { reason: message.reason, forceRefresh: message.forceRefresh ?? message.reason !== 'startup' }
+      const context = { reason: message.reason, forceRefresh: message.forceRefresh ?? message.reason !== 'startup', resource: message.resource }
       void this.#answerRefresh(port, context, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)
     }
   }
 
   /** @internal A reply and a broadcast may carry the same state: apply each stamp once. */
   applyState(state: SessionState): void {
+    // Apart from the default token's stamp: a resource's news comes with an unchanged default.
+    this.#resources.apply(state.resources, (detail) => this.dispatchEvent(new CustomEvent('resourcechange', { detail })), this.#resync)
     if (state.stamp <= this.#stamp && !this.#resync) return
     this.#resync = false
     const first = this.#stamp === -1
@@ -344,7 +385,7 @@ export class TokenSession extends EventTarget {
     this.#hasToken = state.hasToken
     // A call started before someone set a token or signed out belongs to the session
     // that ended: a later refresh must ask the SDK afresh, not take its answer.
-    if (state.cause === 'set' || state.cause === 'logout') this.#providerCall = undefined
+    if (state.cause === 'set' || state.cause === 'logout') this.#providerCalls.clear()
     if (first) return
     this.dispatchEvent(new CustomEvent('tokenchange', { detail: { claims: state.claims } }))
     if (!state.hasToken && hadToken) {
@@ -379,28 +420,31 @@ export class TokenSession extends EventTarget {
    * again instead of joining a call that may never settle.
    */
   callProvider(context: GetAccessTokenContext, timeoutMs: number): Promise<string | null> {
-    let call = this.#providerCall
+    // A call for one resource never answers another's: each token is for its own audience.
+    const key = context.resource ?? ''
+    let call = this.#providerCalls.get(key)
     if (!call || (context.forceRefresh && !call.forceRefresh)) {
       const promise = this.#askProvider(context)
-      call = this.#providerCall = { promise, forceRefresh: context.forceRefresh }
+      call = { promise, forceRefresh: context.forceRefresh }
+      this.#providerCalls.set(key, call)
       // Forget it once settled; only after the assignment above, or a getter that
       // throws synchronously would leave its rejection here for good.
-      const forget = () => this.#forget(promise)
+      const forget = () => this.#forget(key, promise)
       promise.then(forget, forget)
     }
     const promise = call.promise
-    return withTimeout(promise, timeoutMs, () => this.#forget(promise))
+    return withTimeout(promise, timeoutMs, () => this.#forget(key, promise))
   }
 
-  #forget(promise: Promise<string | null>): void {
-    if (this.#providerCall?.promise === promise) this.#providerCall = undefined
+  #forget(key: string, promise: Promise<string | null>): void {
+    if (this.#providerCalls.get(key)?.promise === promise) this.#providerCalls.delete(key)
   }
 
   async #askProvider(context: GetAccessTokenContext): Promise<string | null> {
     let token: unknown
     try {
       // A fresh object each call: a getter that keeps or changes it touches nothing of ours.
-      token = (await this.#getAccessToken({ ...context })) ?? null
+      token = (await this.#getAccessToken({ resource: undefined, ...context })) ?? null
     } catch (error) {
       throw new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`, { cause: error })
     }

@@ -15,5 +15,7 @@ export type {
   DecisionDetail,
   SessionInspection,
 } from './TokenSession.js'
+export type { ResourceView, ResourceChangeDetail } from './resources/ResourceStates.js'
 export { SwBearerError, isSwBearerError } from '../common/errors.js'
 export type { SwBearerErrorCode } from '../common/errors.js'
+export type { ApiOrigin } from '../common/origins.js'

@@ -43,6 +43,11 @@ export interface RefresherDeps {
   exclusive?: <T>(fn: () => Promise<T>) => Promise<T>
   /** Reads back what another version of this worker stored: before asking, and before applying an answer. */
   reread?: () => Promise<void>
+  /**
+   * What the provider's "nobody is signed in" does: clears this token by default. A resource's
+   * refresher signs out the default token instead, which clears every resource with it.
+   */
+  signOut?: () => Promise<unknown>
   backoff?: Backoff
 }
 
@@ -80,6 +85,7 @@ export class Refresher {
   #tell: NonNullable<RefresherDeps['tell']>
   #exclusive: NonNullable<RefresherDeps['exclusive']>
   #reread: NonNullable<RefresherDeps['reread']>
+  #signOut: NonNullable<RefresherDeps['signOut']>
   /** The token the last flight brought from a tab's SDK, and when: other tabs' SDKs may not see it yet. */
   #brought: { token: string; at: number } | undefined
 
@@ -92,6 +98,7 @@ export class Refresher {
     this.#tell = deps.tell ?? tellClient
     this.#exclusive = deps.exclusive ?? ((fn) => fn())
     this.#reread = deps.reread ?? (async () => {})
+    this.#signOut = deps.signOut ?? (() => state.set(null, 'logout', true))
     this.backoff = deps.backoff ?? new Backoff()
   }
 
@@ -129,7 +136,8 @@ export class Refresher {
       if (this.#state.token === null && this.#state.known) return Promise.resolve('logged-out')
       if (!this.backoff.ready()) return Promise.resolve('failed')
     }
-    const promise = this.#fly(request.clientId, { reason: request.reason, forceRefresh }).finally(() => {
+    const context = { reason: request.reason, forceRefresh, resource: this.#state.resource }
+    const promise = this.#fly(request.clientId, context).finally(() => {
       if (this.#flight?.promise === promise) this.#flight = undefined
     })
     this.#flight = { promise, forceRefresh, generation: this.#state.generation }
@@ -183,7 +191,7 @@ export class Refresher {
     if (this.#state.generation !== generation) return 'discarded'
     if (answer.kind === 'token' && answer.token === null) {
       this.backoff.succeed()
-      await this.#state.set(null, 'logout', true)
+      await this.#signOut()
       return 'logged-out'
     }
     if (answer.kind === 'token' && answer.token === refused && refused !== null) {

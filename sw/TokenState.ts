@@ -1,8 +1,8 @@
 import type { JWTPayload } from 'jose'
-import type { SessionState, StateCause } from '../common/protocol.js'
+import type { ResourceState, SessionState, StateCause } from '../common/protocol.js'
 import { isBearerToken } from '../common/bearerToken.js'
 import { readClaims } from '../common/claims.js'
-import { readToken, writeToken } from './tokenStore.js'
+import { readToken, recordKey, writeToken, type RecordKey } from './tokenStore.js'
 
 // IndexedDB waits without end behind a blocked upgrade (another connection that ignores
 // versionchange): every read and write is bounded, and a late one counts as failed.
@@ -11,10 +11,22 @@ const STORAGE_TIMEOUT_MS = 5000
 const RESYNC_TIMEOUT_MS = 1000
 const timeout = (ms: number) => new Promise<never>((_, reject) => setTimeout(reject, ms))
 
+export interface TokenStateOptions {
+  /** The resource (RFC 8707) this token is for; undefined for the default token. */
+  resource?: string | undefined
+  /**
+   * For a resource's token: the default token's sign-in (its `session`), which the resource's
+   * token is stored with. Without it this is the default token, which names its own sign-ins.
+   */
+  sessionOf?: () => string | null
+  /** Runs after every read of IndexedDB (load, resync): a resource's token checks its sign-in there. */
+  afterRead?: () => void | Promise<void>
+}
+
 /**
- * The one token, kept in memory for the hot path and mirrored to IndexedDB so a
- * restarted worker picks it up. Everything the fetch path reads is a field: no
- * IndexedDB, no parsing per request.
+ * One token (the default one, or a resource's), kept in memory for the hot path and mirrored
+ * to IndexedDB so a restarted worker picks it up. Everything the fetch path reads is a field:
+ * no IndexedDB, no parsing per request.
  */
 export class TokenState {
   token: string | null = null
@@ -41,21 +53,37 @@ export class TokenState {
    * "no token" does not mean signed out, and the SDK, the source of truth, must be asked.
    */
   known = false
+  /**
+   * Which sign-in the token belongs to: a random id the default token takes when someone signs
+   * in (a set, or a token after none, or for another `sub`) and keeps across its refreshes; a
+   * resource's token is stored with the default's. Null when signed out.
+   */
+  session: string | null = null
+  readonly resource: string | undefined
+  #key: RecordKey
+  #sessionOf: (() => string | null) | undefined
+  #afterRead: () => void | Promise<void>
   #loading: Promise<void> | undefined
   #resyncing: Promise<void> | undefined
   #onChange: (state: SessionState) => void
   #onWriteError: (error: unknown) => void
 
-  constructor(onChange: (state: SessionState) => void, onWriteError: (error: unknown) => void = () => {}) {
+  constructor(onChange: (state: SessionState) => void, onWriteError: (error: unknown) => void = () => {}, options: TokenStateOptions = {}) {
     this.#onChange = onChange
     this.#onWriteError = onWriteError
+    this.resource = options.resource
+    this.#key = recordKey(options.resource)
+    this.#sessionOf = options.sessionOf
+    this.#afterRead = options.afterRead ?? (() => {})
   }
 
   /** Reads IndexedDB once per worker lifetime. */
   load(): Promise<void> {
-    this.#loading ??= this.#adoptStored(STORAGE_TIMEOUT_MS).then(() => {
-      this.loaded = true
-    })
+    this.#loading ??= this.#adoptStored(STORAGE_TIMEOUT_MS)
+      .then(() => this.#afterRead())
+      .then(() => {
+        this.loaded = true
+      })
     return this.#loading
   }
 
@@ -67,6 +95,7 @@ export class TokenState {
     // One read serves every caller that asks meanwhile (a storm of 401s, say).
     this.#resyncing ??= this.load()
       .then(() => this.#adoptStored(RESYNC_TIMEOUT_MS))
+      .then(() => this.#afterRead())
       .finally(() => (this.#resyncing = undefined))
     return this.#resyncing
   }
@@ -76,7 +105,7 @@ export class TokenState {
    * counts as an empty one: requests must not wait on IndexedDB (a blocked upgrade, say).
    */
   async #adoptStored(boundMs: number): Promise<void> {
-    const { token, stamp } = await Promise.race([readToken(), timeout(boundMs)]).catch(() => ({ token: undefined, stamp: 0 }))
+    const { token, stamp } = await Promise.race([readToken(this.#key), timeout(boundMs)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
     this.known = true
     // Another version of this worker stored this since we started (a set, a logout, a refresh
@@ -90,6 +119,9 @@ export class TokenState {
     // and tell the tabs, which may think they are signed in, when one fails.
     const valid = isBearerToken(token?.token)
     this.#hold(valid ? token!.token : null)
+    // A default token stored without one (by a version before resources) starts a sign-in of its
+    // own: a resource's token stored beside it by a later version is not known to be the same one's.
+    this.session = !valid ? null : (token!.session ?? (this.#sessionOf ? null : newSession()))
     if (valid && typeof token!.clockOffset === 'number') this.clockOffset = token!.clockOffset
     if (token && !valid) {
       this.#stamp++
@@ -121,6 +153,28 @@ export class TokenState {
     if (sample > this.clockOffset || (fresh && this.secondsLeft(nowMs) <= 0)) this.clockOffset = sample
   }
 
+  /** What the tabs are told of a resource's token; its stamp is its own. */
+  resourceSnapshot(): ResourceState {
+    return { claims: this.claims, hasToken: this.token !== null, stamp: this.#stamp }
+  }
+
+  /**
+   * Drops the token at once, for a sign-in that ended elsewhere: `signedOut` (a logout), or a
+   * sign-in of someone else, after which this token is fetched again on its next use (`known`
+   * false). A refresh in flight is discarded either way.
+   */
+  drop(signedOut: boolean): Promise<void> {
+    this.generation++
+    if (signedOut) this.logouts++
+    const already = this.token === null && this.known === signedOut
+    this.#hold(null)
+    this.session = null
+    this.known = signedOut
+    if (already) return Promise.resolve()
+    this.#stamp = Math.max(Date.now(), this.#stamp + 1)
+    return this.#store(this.snapshot(signedOut ? 'logout' : 'set'))
+  }
+
   snapshot(cause: StateCause): SessionState {
     return { claims: this.claims, hasToken: this.token !== null, stamp: this.#stamp, cause }
   }
@@ -137,20 +191,27 @@ export class TokenState {
     // Signed out already: nothing to store, and no tab should hear of it again. Unless
     // storage was lost: tabs may still think they are signed in, and must hear otherwise.
     if (token === null && this.token === null && this.known) return this.snapshot(cause)
+    const before = this.claims
     this.known = true
     this.#hold(token)
     this.#learnClock(fresh)
+    this.session = this.#sessionOf ? this.#sessionOf() : nextSession(this.session, explicit, token, before, this.claims)
     this.#stamp = Math.max(Date.now(), this.#stamp + 1)
     const state = this.snapshot(cause)
+    await this.#store(state)
+    return state
+  }
+
+  async #store(state: SessionState): Promise<void> {
     try {
-      await Promise.race([writeToken(token, state.stamp, this.clockOffset), timeout(STORAGE_TIMEOUT_MS)])
+      const write = writeToken(this.token, state.stamp, this.clockOffset, this.#key, this.session ?? undefined)
+      await Promise.race([write, timeout(STORAGE_TIMEOUT_MS)])
     } catch (error) {
       // Memory still holds it and the next successful write will persist it; but a worker
       // restarted meanwhile will not have it, so the app hears of it.
       this.#onWriteError(error)
     }
     this.#onChange(state)
-    return state
   }
 
   #hold(token: string | null): void {
@@ -158,4 +219,16 @@ export class TokenState {
     this.header = token === null ? null : `Bearer ${token}`
     this.claims = token === null ? null : readClaims(token)
   }
+}
+
+const newSession = () => crypto.randomUUID()
+
+/**
+ * The default token's sign-in after a set: a new one when someone signs in (a set a person
+ * asked for, a token after none, a token for another `sub`), the same across a refresh.
+ */
+function nextSession(current: string | null, explicit: boolean, token: string | null, before: JWTPayload | null, after: JWTPayload | null): string | null {
+  if (token === null) return null
+  if (explicit || current === null || before?.sub !== after?.sub) return newSession()
+  return current
 }

@@ -9,6 +9,8 @@ declare const self: ServiceWorkerGlobalScope
 export interface AskContext {
   reason: RefreshReason
   forceRefresh: boolean
+  /** The resource (RFC 8707) whose token is wanted; undefined for the default token. */
+  resource?: string | undefined
 }
 
 /** What one tab made of a refresh request. */
@@ -27,7 +29,7 @@ const ALIVE_CHECK_MS = 500
  * another `timeoutMs` for the provider itself. A tab slowed by a request storm
  * acknowledges late but is not abandoned while it is still working.
  */
-export function askClient(client: Client, { reason, forceRefresh }: AskContext, timeoutMs: number): Promise<Answer> {
+export function askClient(client: Client, { reason, forceRefresh, resource }: AskContext, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve) => {
     const { port1, port2 } = new MessageChannel()
     let timer = setTimeout(() => finish({ kind: 'gone' }), timeoutMs)
@@ -60,7 +62,8 @@ export function askClient(client: Client, { reason, forceRefresh }: AskContext, 
       }
     }
     try {
-      client.postMessage(workerMessage('refresh-request', { reason, forceRefresh, timeoutMs, sentAt: Date.now() }), [port2])
+      const body = { reason, forceRefresh, timeoutMs, sentAt: Date.now() }
+      client.postMessage(workerMessage('refresh-request', resource === undefined ? body : { ...body, resource }), [port2])
     } catch {
       finish({ kind: 'gone' })
     }

@@ -4,16 +4,13 @@ import { SwBearerError } from '../common/errors.js'
 import type { Verdict } from '../common/decision.js'
 import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
 import { DEV } from './dev.js'
-import type { ExpiryGuard } from './ExpiryGuard.js'
-import type { Refresher } from './Refresher.js'
-import type { TokenState } from './TokenState.js'
+import type { Rooms } from './resources/Rooms.js'
 
 declare const self: ServiceWorkerGlobalScope
 
 export interface MessageContext {
-  state: TokenState
-  refresher: Refresher
-  expiry: ExpiryGuard
+  /** The default token's room and each resource's. */
+  rooms: Rooms
   /** Whether a plain fetch of this URL from a tab would get the token. */
   verdict: (url: URL) => Verdict
 }
@@ -27,7 +24,7 @@ export function handleMessage(event: ExtendableMessageEvent, context: MessageCon
   const message = parsePageMessage(event.data)
   const source = event.source
   if (!message || !source || !('id' in source)) return
-  context.refresher.knowSession(source)
+  for (const room of context.rooms.all) room.refresher.knowSession(source)
   const port = event.ports[0]
   event.waitUntil(
     answer(message, source.id, context).then(
@@ -41,25 +38,29 @@ export function handleMessage(event: ExtendableMessageEvent, context: MessageCon
   )
 }
 
-async function answer(message: PageMessage, clientId: string, { state, refresher, expiry, verdict }: MessageContext): Promise<WorkerReply> {
-  await state.load()
+async function answer(message: PageMessage, clientId: string, { rooms, verdict }: MessageContext): Promise<WorkerReply> {
+  const { state, refresher, expiry } = rooms.default
+  await Promise.all(rooms.all.map((room) => room.state.load()))
+  const snapshot = (cause: Parameters<Rooms['snapshot']>[0]) => rooms.snapshot(cause)
   switch (message.type) {
     case 'hello':
       // A hard reload leaves the page uncontrolled until the worker claims it.
       await self.clients.claim()
-      return okReply(state.snapshot('load'))
+      return okReply(snapshot('load'))
     case 'set-token':
       // The page checked it with a full explanation; a message that skipped that gets a short one.
       if (message.token !== null && !isBearerToken(message.token)) throw new SwBearerError('invalid-token', 'invalid token')
       // A token in hand is news that signing in works: whatever failed before is over.
       if (message.token !== null) refresher.backoff.succeed()
-      return okReply(await state.set(message.token, message.token === null ? 'logout' : 'set', true))
+      return okReply(snapshot(await state.set(message.token, message.token === null ? 'logout' : 'set', true)))
     case 'logout':
-      return okReply(await state.set(null, 'logout', true))
+      return okReply(snapshot(await state.set(null, 'logout', true)))
     case 'refresh': {
-      const outcome = await refresher.run({ clientId, reason: 'manual', force: true })
+      const room = rooms.forResource(message.resource)
+      if (!room) throw new SwBearerError('invalid-options', DEV ? `refresh: the worker lists no resource "${message.resource}"` : 'unknown resource')
+      const outcome = await room.refresher.run({ clientId, reason: 'manual', force: true })
       if (outcome === 'failed') throw new SwBearerError('provider-failed', DEV ? 'Refresh failed; token kept' : 'refresh failed')
-      return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), state.token)
+      return okReply(snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), room.state.token)
     }
     case 'start': {
       // The SDK is the source of truth even when a token is held (another user may have
@@ -68,11 +69,12 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
       const forceRefresh = state.token !== null && expiry.due()
       const outcome = await refresher.run({ clientId, reason: 'startup', force: true, forceRefresh })
       // A failure keeps the held token; the tab whose getter failed has said why.
-      return okReply(state.snapshot(outcome === 'logged-out' ? 'logout' : 'load'))
+      return okReply(snapshot(outcome === 'logged-out' ? 'logout' : 'load'))
     }
     case 'ensure-fresh':
-      await expiry.check(clientId, 'visible')
-      return okReply(state.snapshot('load'))
+      // One after another: they share the refresh lock anyway, and the SDK's refresh token.
+      for (const room of rooms.all) await room.expiry.check(clientId, 'visible')
+      return okReply(snapshot('load'))
     case 'renew': {
       // Worth a provider call when this worker holds that very token, or none (it never started
       // a session: the tab asking runs one in the page); another token is the newer one already.
@@ -80,7 +82,7 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
         const outcome = await refresher.run({ clientId, reason: message.reason })
         if (outcome === 'failed') throw new SwBearerError('provider-failed', DEV ? 'Refresh failed; token kept' : 'refresh failed')
       }
-      return okReply(state.snapshot('refresh'), state.token)
+      return okReply(snapshot('refresh'), state.token)
     }
     case 'inspect': {
       let url: URL
@@ -89,7 +91,7 @@ async function answer(message: PageMessage, clientId: string, { state, refresher
       } catch {
         throw new SwBearerError('invalid-options', DEV ? `inspect: "${message.url}" is not an absolute URL` : 'invalid url')
       }
-      return okReply(state.snapshot('load'), undefined, verdict(url))
+      return okReply(snapshot('load'), undefined, verdict(url))
     }
   }
 }

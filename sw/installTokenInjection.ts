@@ -12,18 +12,26 @@ import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
 import { keepAliveForBody } from './keepAliveForBody.js'
 import { handleMessage } from './handleMessage.js'
+import type { ApiOrigin } from '../common/origins.js'
 import { parseOrigins } from './origins.js'
 import { exclusive, listenToPeers } from './peers.js'
 import { Refresher } from './Refresher.js'
+import { Rooms } from './resources/Rooms.js'
 import { routeOthersToNetwork } from './staticRoutes.js'
-import { TokenState } from './TokenState.js'
 import { tokenPlugin, type TokenPlugin } from './tokenPlugin.js'
 
 declare const self: ServiceWorkerGlobalScope
 
 export interface TokenInjectionOptions {
-  /** Exact origins (scheme, host, port) that receive the token, e.g. `https://api.example.com`. */
-  apiOrigins: readonly string[]
+  /**
+   * Exact origins (scheme, host, port) that receive a token, e.g. `https://api.example.com`.
+   * A plain origin gets the default token (the getter's `resource` undefined). An origin given
+   * as `{ origin, resource }` gets a token for that resource only (RFC 8707 resource indicator;
+   * Auth0's audience): fetched on its first use, refreshed in its own single flight, cleared
+   * with the session. Fixed here, in the worker script, like the origins themselves.
+   * @example ['https://api.example.com', { origin: 'https://billing.example.com', resource: 'https://billing.example.com/' }]
+   */
+  apiOrigins: readonly ApiOrigin[]
   /** How long a tab may take to acknowledge a refresh request, and then to finish it. */
   refreshTimeoutMs?: number
   /** JWTs expiring within this many seconds are refreshed before they are sent. */
@@ -107,7 +115,8 @@ export interface TokenInjection {
  * installTokenInjection({ apiOrigins: ['https://api.example.com'] })
  */
 export function installTokenInjection(options: TokenInjectionOptions): TokenInjection {
-  const origins = parseOrigins(options.apiOrigins)
+  const map = parseOrigins(options.apiOrigins)
+  const origins = map.origins
   const authRoutes = parseAuthRoutes(options.authRoutes, origins, self.location.href, (entry) =>
     new SwBearerError(
       'invalid-options',
@@ -119,25 +128,32 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
   const refreshTimeoutMs = positive(options.refreshTimeoutMs ?? 10_000, 'refreshTimeoutMs')
   const leewaySeconds = positive(options.refreshLeewaySeconds ?? 30, 'refreshLeewaySeconds')
 
-  const tellPeers = listenToPeers(() => void state.resync())
-  const state: TokenState = new TokenState(
+  const tellPeers = listenToPeers(() => void rooms.resync())
+  // Undefined in a production build without debug: then every request pays one check for it.
+  const report = debugReport(options.debug === true, DEV, origins)
+  const rooms: Rooms = new Rooms(
+    map,
     (next) => {
       void broadcastState(next)
       tellPeers()
     },
     () => void broadcastError({ code: 'storage-failed', message: DEV ? 'IndexedDB refused the session; a restarted worker will ask getAccessToken again' : 'storage failed' }),
+    (state, roomOrigins) => {
+      const refresher = new Refresher(state, {
+        timeoutMs: refreshTimeoutMs,
+        // One lock for every resource: SDKs hold one refresh token, which rotates (RFC 9700
+        // §4.14.2); two flights at once would spend it twice and the provider revoke the grant.
+        exclusive: (fly) => exclusive(fly, 2 * refreshTimeoutMs),
+        reread: () => state.resync(),
+        // A resource's "nobody is signed in" is the session's: it ends for every token.
+        ...(state.resource === undefined ? {} : { signOut: () => rooms.default.state.set(null, 'logout', true) }),
+      })
+      const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
+      return { refresher, expiry, send: authorizedFetch({ origins: roomOrigins, state, refresher, expiry, report: report?.step }) }
+    },
   )
-  const refresher = new Refresher(state, {
-    timeoutMs: refreshTimeoutMs,
-    exclusive: (fly) => exclusive(fly, 2 * refreshTimeoutMs),
-    reread: () => state.resync(),
-  })
-  const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
-  // Undefined in a production build without debug: then every request pays one check for it.
-  const report = debugReport(options.debug === true, DEV, origins)
-  const send = authorizedFetch({ origins, state, refresher, expiry, report: report?.step })
   // Start reading IndexedDB now, so the first request after a restart rarely waits.
-  void state.load()
+  for (const room of rooms.all) void room.state.load()
 
   const bypass = options.routeOthersToNetwork ?? false
   const takeOver = options.skipWaiting ?? true
@@ -145,7 +161,7 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
     if (takeOver) void self.skipWaiting()
     if (bypass) routeOthersToNetwork(event, origins)
   })
-  self.addEventListener('activate', (event) => event.waitUntil(Promise.all([self.clients.claim(), state.resync()])))
+  self.addEventListener('activate', (event) => event.waitUntil(Promise.all([self.clients.claim(), rooms.resync()])))
   // The rule the page's in-page mode applies too (classify), with the worker's auth routes.
   const ownOrigin = self.location.origin
   const verdictOf = (url: URL, mode: string, hasAuthorization: boolean): Verdict => {
@@ -164,14 +180,16 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
     report.seen(request, url, found, clientOf(event))
     return found.getsToken
   }
-  self.addEventListener('message', (event) => handleMessage(event, { state, refresher, expiry, verdict: (url) => verdictOf(url, 'cors', false) }))
+  self.addEventListener('message', (event) => handleMessage(event, { rooms, verdict: (url) => verdictOf(url, 'cors', false) }))
 
+  // Only listed origins reach here (see matches), and each has its room.
+  const sendFor = (request: Request) => rooms.forOrigin(new URL(request.url).origin)!.send
   const handle = async ({ request, event }: { request: Request; event: ExtendableEvent }) => {
-    const response = await send.send(request, clientOf(event))
+    const response = await sendFor(request).send(request, clientOf(event))
     keepAliveForBody(event, response)
     return response
   }
-  const plugin = tokenPlugin(send, (request) => matches(new URL(request.url), request))
+  const plugin = tokenPlugin(sendFor, (request) => matches(new URL(request.url), request))
   const router = options.router ?? (getOrCreateDefaultRouter() as unknown as RouterLike)
   addApiRoutes(router, METHODS, ({ url, request, event }: RouteOptions) => routes(url, request, event), handle, plugin)
   // workbox-routing looks routes up by method name, so an extension method (WebDAV's PROPFIND,

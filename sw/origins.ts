@@ -1,22 +1,34 @@
 import { SwBearerError } from '../common/errors.js'
-import { bareOrigin } from '../common/origins.js'
+import { parseApiOrigin, type ApiOrigin } from '../common/origins.js'
 import { DEV } from './dev.js'
 
 const invalid = (why: string) => new SwBearerError('invalid-options', why || 'invalid apiOrigins')
 
+/** The configured origins, and for each the resource whose token it gets (undefined: the default token). */
+export interface ApiOriginMap {
+  origins: ReadonlySet<string>
+  resourceOf: ReadonlyMap<string, string | undefined>
+}
+
 /**
- * Turns the configured list into exact origins. Anything that is not a bare
- * http(s) origin is refused at install time (see bareOrigin).
+ * Turns the configured list into exact origins. Anything that is not a bare http(s) origin,
+ * or `{ origin, resource }` with one, is refused at install time (see parseApiOrigin), and so
+ * is an origin listed twice with different resources: which token it gets must be unambiguous.
  */
-export function parseOrigins(list: readonly string[]): ReadonlySet<string> {
+export function parseOrigins(list: readonly ApiOrigin[]): ApiOriginMap {
   if (!Array.isArray(list) || list.length === 0) {
     throw invalid(DEV ? 'installTokenInjection: apiOrigins must be a non-empty array of origins' : '')
   }
-  const origins = new Set<string>()
+  const resourceOf = new Map<string, string | undefined>()
   for (const entry of list) {
-    const origin = bareOrigin(entry)
-    if (origin === null) throw invalid(DEV ? `installTokenInjection: "${String(entry)}" is not a bare origin like "https://api.example.com"` : '')
-    origins.add(origin)
+    const parsed = parseApiOrigin(entry)
+    if (parsed === null) {
+      throw invalid(DEV ? `installTokenInjection: ${JSON.stringify(entry) ?? String(entry)} is neither a bare origin like "https://api.example.com" nor { origin, resource }` : '')
+    }
+    if (resourceOf.has(parsed.origin) && resourceOf.get(parsed.origin) !== parsed.resource) {
+      throw invalid(DEV ? `installTokenInjection: ${parsed.origin} is listed with two different resources` : '')
+    }
+    resourceOf.set(parsed.origin, parsed.resource)
   }
-  return origins
+  return { origins: new Set(resourceOf.keys()), resourceOf }
 }

@@ -25,18 +25,20 @@ const SENT = 'sw-bearer:sent'
  * what requestWillFetch sent travels in it to fetchDidSucceed. Without one (Workbox 5),
  * the plugin only adds the token, and a 401 goes to the page as it came.
  */
-export function tokenPlugin(send: Send, isForApi: (request: Request) => boolean): TokenPlugin {
+export function tokenPlugin(sendFor: (request: Request) => Send, isForApi: (request: Request) => boolean): TokenPlugin {
   const clientOf = (event: ExtendableEvent) => (event as FetchEvent).clientId || undefined
   return {
     async requestWillFetch({ request, event, state }) {
       if (!isForApi(request)) return request
-      const authorized = await send.authorize(request, clientOf(event))
+      const authorized = await sendFor(request).authorize(request, clientOf(event))
       if (state) state[SENT] = authorized.with
       return authorized.request
     },
     async fetchDidSucceed({ request, response, event, state }) {
       const sent = state?.[SENT] as SentWith | undefined
       if (!sent) return response
+      // The room of the request requestWillFetch authorized: a listed origin's (see isForApi).
+      const send = sendFor(request)
       if (!send.refusedByApi(response)) {
         if (sent.sent !== null) send.accepted()
         return response

@@ -6,12 +6,30 @@ export interface StoredToken {
   stamp: number
   /** TokenState.clockOffset when written (absent before it existed). */
   clockOffset?: number
+  /**
+   * The sign-in this token belongs to (see TokenState.session): a resource's token is kept only
+   * while the default token's is the same. Absent in what versions before resources wrote.
+   */
+  session?: string
 }
 
 interface TokenDB extends DBSchema {
-  session: { key: 'current'; value: StoredToken }
-  meta: { key: 'stamp'; value: number }
+  /** `current` for the default token, `resource <uri>` for a resource's (see recordKey). */
+  session: { key: string; value: StoredToken }
+  /** `stamp` for the default token, `stamp <uri>` for a resource's. */
+  meta: { key: string; value: number }
 }
+
+/** Where one token lives: the default one under the names every earlier version used. */
+export interface RecordKey {
+  token: string
+  stamp: string
+}
+
+export const recordKey = (resource: string | undefined): RecordKey =>
+  resource === undefined ? { token: 'current', stamp: 'stamp' } : { token: `resource ${resource}`, stamp: `stamp ${resource}` }
+
+const DEFAULT_KEY = recordKey(undefined)
 
 declare const registration: { scope: string } | undefined
 
@@ -47,19 +65,20 @@ function open(): Promise<IDBPDatabase<TokenDB>> {
   return db
 }
 
-export async function readToken(): Promise<{ token: StoredToken | undefined; stamp: number }> {
+export async function readToken(key: RecordKey = DEFAULT_KEY): Promise<{ token: StoredToken | undefined; stamp: number }> {
   const tx = (await open()).transaction(['session', 'meta'])
-  const [token, stamp] = await Promise.all([tx.objectStore('session').get('current'), tx.objectStore('meta').get('stamp')])
+  const [token, stamp] = await Promise.all([tx.objectStore('session').get(key.token), tx.objectStore('meta').get(key.stamp)])
   return { token, stamp: stamp ?? 0 }
 }
 
 /** Writes the token (or its absence) and the stamp in one transaction. */
-export async function writeToken(token: string | null, stamp: number, clockOffset = 0): Promise<void> {
+export async function writeToken(token: string | null, stamp: number, clockOffset = 0, key: RecordKey = DEFAULT_KEY, sessionId?: string): Promise<void> {
   const tx = (await open()).transaction(['session', 'meta'], 'readwrite')
   const session = tx.objectStore('session')
+  const record: StoredToken = sessionId === undefined ? { token: token!, stamp, clockOffset } : { token: token!, stamp, clockOffset, session: sessionId }
   await Promise.all([
-    token === null ? session.delete('current') : session.put({ token, stamp, clockOffset }, 'current'),
-    tx.objectStore('meta').put(stamp, 'stamp'),
+    token === null ? session.delete(key.token) : session.put(record, key.token),
+    tx.objectStore('meta').put(stamp, key.stamp),
     tx.done,
   ])
 }

@@ -1,6 +1,6 @@
 import { parseAuthRoutes } from '../../common/authTraffic.js'
 import { SwBearerError } from '../../common/errors.js'
-import { bareOrigin } from '../../common/origins.js'
+import { parseApiOrigin, type ApiOrigin } from '../../common/origins.js'
 import type { TokenSession } from '../TokenSession.js'
 import { startInPage, type InPageMode } from './inPageMode.js'
 
@@ -9,8 +9,13 @@ import { startInPage, type InPageMode } from './inPageMode.js'
  * RegisterOptions.fallback). List the same origins as the worker script does.
  */
 export interface FallbackOptions {
-  /** Exact origins that get the token from the page's own fetch and XMLHttpRequest, as in `installTokenInjection`. */
-  apiOrigins: readonly string[]
+  /**
+   * Exact origins that get the token from the page's own fetch and XMLHttpRequest, as in
+   * `installTokenInjection`: the same list can be passed to both. In the page only the default
+   * token is kept, so a `{ origin, resource }` entry is taken and its origin left alone: its
+   * requests go without a token rather than with another API's.
+   */
+  apiOrigins: readonly ApiOrigin[]
   /** The SDK's own URLs on those origins, as in `installTokenInjection` (relative ones to this page). */
   authRoutes?: readonly string[]
   /**
@@ -35,10 +40,11 @@ export function prepareFallback(fallback: FallbackOptions, scope: string): Fallb
   if (!Array.isArray(list) || list.length === 0) throw invalid('apiOrigins must be a non-empty array of origins')
   const origins = new Set<string>()
   for (const entry of list) {
-    const origin = bareOrigin(entry)
-    if (origin === null) throw invalid(`apiOrigins: "${String(entry)}" is not a bare origin like "https://api.example.com"`)
-    origins.add(origin)
+    const parsed = parseApiOrigin(entry)
+    if (parsed === null) throw invalid(`apiOrigins: ${JSON.stringify(entry) ?? String(entry)} is neither a bare origin like "https://api.example.com" nor { origin, resource }`)
+    if (parsed.resource === undefined) origins.add(parsed.origin)
   }
+  if (origins.size === 0) throw invalid('apiOrigins: in the page only the default token is kept; list at least one origin without a resource')
   const authRoutes = parseAuthRoutes(fallback.authRoutes, origins, location.href, (entry) =>
     invalid(`authRoutes: "${entry}" must be a URL with a path on a listed origin, without query, fragment or userinfo`),
   )

@@ -19,15 +19,19 @@ import { bundleChunks, bundleEntries, CONSUMER_ENTRIES, transferSizes } from '..
 // worker's console and the requesting tab, and a near miss warned of in development.
 // 9.5 KB (9.3 KB then, 9.45 KB after) for a startup ask that waits until another tab's refresh can
 // have reached its SDK's storage, and for keeping an API answer's body whole across a deploy.
-const SW_BUDGET = 9.5 * 1024
+// Issue 15 to 10.75 KB (10.5 KB then): a token per resource (RFC 8707), each in its own room
+// (state, single flight, expiry, backoff), tied to the default token's sign-in.
+const SW_BUDGET = 10.75 * 1024
 // Issue 13 to 3.25 KB for telling a worker that never answers as sw-bearer apart (3.07 KB then).
 // Issue 14 to 5.75 KB (5.63 KB then), counted as what the page loads before it runs (the entry
 // and the chunks it imports statically, each gzipped as served): session.mode and inspect(),
 // moving to a worker that takes control late, the debug output and its parsing, and the
 // bundler's loader for the in-page fallback, which is a chunk of its own (FALLBACK_BUDGET),
 // fetched only by apps that pass `fallback`.
-const PAGE_BUDGET = 5.75 * 1024
-const FALLBACK_BUDGET = 5.25 * 1024
+// Issue 15 to 6.25 KB (6.19 KB then), and the fallback to 5.5 KB (5.38 KB then): each resource's
+// state in every tab, `refresh({ resource })`, and `{ origin, resource }` entries parsed on both sides.
+const PAGE_BUDGET = 6.25 * 1024
+const FALLBACK_BUDGET = 5.5 * 1024
 
 let dir: string
 let gzip: Record<string, number>

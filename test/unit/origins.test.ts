@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parseOrigins } from '../../sw/origins.js'
 
-const matches = (configured: string[], url: string) => parseOrigins(configured).has(new URL(url).origin)
+const matches = (configured: string[], url: string) => parseOrigins(configured).origins.has(new URL(url).origin)
 
 describe('origin matching', () => {
   const api = ['https://api.example.com']

@@ -17,7 +17,7 @@ function setup() {
   }
   vi.stubGlobal('self', { clients: { get: async () => undefined } })
   const send = authorizedFetch({ origins: new Set([API]), state, refresher, expiry: { due: () => false, check: async () => {} } as any })
-  const plugin = tokenPlugin(send, (request) => new URL(request.url).origin === API && !request.headers.has('authorization'))
+  const plugin = tokenPlugin(() => send, (request) => new URL(request.url).origin === API && !request.headers.has('authorization'))
   return { state, refresher, plugin }
 }
 
@@ -75,7 +75,7 @@ it("tells the worker's debug report what it did with a strategy's request: token
   const { state, refresher } = setup()
   const report = vi.fn()
   const send = authorizedFetch({ origins: new Set([API]), state, refresher, expiry: { due: () => false, check: async () => {} } as any, report })
-  const plugin = tokenPlugin(send, (request) => new URL(request.url).origin === API)
+  const plugin = tokenPlugin(() => send, (request) => new URL(request.url).origin === API)
   vi.stubGlobal('fetch', async (request: Request) => new Response(null, { status: request.headers.get('Authorization') === 'Bearer T2' ? 200 : 401 }))
   await strategyFetch(plugin, new Request(`${API}/pay`, { method: 'POST', body: 'amount=100' }))
   expect(report.mock.calls.map(([request, clientId, step]) => [request.method, request.url, clientId, step])).toEqual([
