@@ -27,7 +27,7 @@ export type PrivyGetAccessToken = () => Promise<string | null>
  */
 export function fromPrivy(getAccessToken: PrivyGetAccessToken): GetAccessToken {
   // Called without sw-bearer's context: Privy's getter must not mistake it for options.
-  return ({ resource }) => {
+  return async ({ resource }) => {
     refuseResource('fromPrivy', resource)
     return getAccessToken()
   }

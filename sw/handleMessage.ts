@@ -58,6 +58,8 @@ async function answer(message: PageMessage, clientId: string, { rooms, verdict }
     case 'refresh': {
       const room = rooms.forResource(message.resource)
       if (!room) throw new SwBearerError('invalid-options', DEV ? `refresh: the worker lists no resource "${message.resource}"` : 'unknown resource')
+      // A resource's token belongs to a sign-in: with nobody signed in there is none to fetch.
+      if (room !== rooms.default && state.token === null && state.known) return okReply(snapshot('logout'), null)
       const outcome = await room.refresher.run({ clientId, reason: 'manual', force: true })
       if (outcome === 'failed') throw new SwBearerError('provider-failed', DEV ? 'Refresh failed; token kept' : 'refresh failed')
       return okReply(snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), room.state.token)

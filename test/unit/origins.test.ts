@@ -40,4 +40,27 @@ describe('origin matching', () => {
       expect(() => parseOrigins(bad as string[]), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'SwBearerError', code: 'invalid-options' }))
     }
   })
+
+  it('maps an origin listed with a resource to that resource, and a plain one to the default token', () => {
+    const { origins, resourceOf } = parseOrigins(['https://api.example.com', { origin: 'https://billing.example.com/', resource: 'https://billing.example.com/' }])
+    expect([...origins]).toEqual(['https://api.example.com', 'https://billing.example.com'])
+    expect(resourceOf.get('https://api.example.com')).toBeUndefined()
+    expect(resourceOf.get('https://billing.example.com')).toBe('https://billing.example.com/')
+  })
+
+  it('refuses a resource entry that is not an origin with a printable resource, and one origin with two resources', () => {
+    const api = 'https://api.example.com'
+    for (const bad of [
+      [{ origin: api }],
+      [{ origin: api, resource: '' }],
+      [{ origin: api, resource: 'two words' }],
+      [{ origin: api, resource: 'line\nbreak' }],
+      [{ origin: 'https://api.example.com/v1', resource: 'https://r/' }],
+      [{ origin: api, resource: 'x'.repeat(2049) }],
+      [api, { origin: api, resource: 'https://r/' }],
+      [null],
+    ]) {
+      expect(() => parseOrigins(bad as never), JSON.stringify(bad)).toThrow(expect.objectContaining({ name: 'SwBearerError', code: 'invalid-options' }))
+    }
+  })
 })

@@ -43,6 +43,20 @@ describe('protocol', () => {
     expect(parseRefreshAnswer(refreshAnswer('refresh-result', { token: null }))).not.toBeNull()
   })
 
+  it('carries a resource in refresh messages and each resource\'s state in the session state, and drops malformed ones', () => {
+    const R = 'https://billing.example.com/'
+    const refresh = pageMessage('refresh', { resource: R })
+    expect(parsePageMessage(structuredClone(refresh))).toEqual(refresh)
+    expect(parsePageMessage({ ...refresh, resource: '' })).toBeNull()
+    expect(parsePageMessage({ ...refresh, resource: 7 })).toBeNull()
+    const request = workerMessage('refresh-request', { reason: 'unauthorized', forceRefresh: true, resource: R })
+    expect(parseWorkerMessage(structuredClone(request))).toEqual(request)
+    expect(parseWorkerMessage({ ...request, resource: {} })).toBeNull()
+    const withResources = { ...state, resources: { [R]: { claims: { aud: R }, hasToken: true, stamp: 3 } } }
+    expect(parseWorkerMessage(workerMessage('state', { state: withResources }))).not.toBeNull()
+    expect(parseWorkerMessage(workerMessage('state', { state: { ...state, resources: { [R]: { hasToken: 'yes' } } } as never }))).toBeNull()
+  })
+
   it('rejects anything without the sw-bearer envelope or of another version', () => {
     for (const data of [null, undefined, 1, 'hello', [], {}, { type: 'hello' }, { protocol: 'sw-bearer', v: 2, type: 'hello' }, { protocol: 'other', v: 1, type: 'hello' }]) {
       expect(parsePageMessage(data)).toBeNull()
