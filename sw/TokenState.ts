@@ -21,6 +21,11 @@ export interface TokenStateOptions {
   sessionOf?: () => string | null
   /** Runs after every read of IndexedDB (load, resync): a resource's token checks its sign-in there. */
   afterRead?: () => void | Promise<void>
+  /**
+   * Told at once, before the write, when a set ends a sign-in or starts another (see `session`):
+   * no request may take a resource's token of the sign-in that ended meanwhile.
+   */
+  onSession?: () => void
 }
 
 /**
@@ -63,6 +68,7 @@ export class TokenState {
   #key: RecordKey
   #sessionOf: (() => string | null) | undefined
   #afterRead: () => void | Promise<void>
+  #onSession: () => void
   #loading: Promise<void> | undefined
   #resyncing: Promise<void> | undefined
   #onChange: (state: SessionState) => void
@@ -75,6 +81,7 @@ export class TokenState {
     this.#key = recordKey(options.resource)
     this.#sessionOf = options.sessionOf
     this.#afterRead = options.afterRead ?? (() => {})
+    this.#onSession = options.onSession ?? (() => {})
   }
 
   /** Reads IndexedDB once per worker lifetime. */
@@ -195,7 +202,9 @@ export class TokenState {
     this.known = true
     this.#hold(token)
     this.#learnClock(fresh)
+    const previous = this.session
     this.session = this.#sessionOf ? this.#sessionOf() : nextSession(this.session, explicit, token, before, this.claims)
+    if (this.session !== previous || token === null) this.#onSession()
     this.#stamp = Math.max(Date.now(), this.#stamp + 1)
     const state = this.snapshot(cause)
     await this.#store(state)

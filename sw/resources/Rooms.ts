@@ -46,14 +46,10 @@ export class Rooms {
       for (const origin of origins) this.#byOrigin.set(origin, room)
       return room
     }
-    const defaultState: TokenState = new TokenState(
-      (state) => {
-        this.#defaultChanged(state)
-        onChange(this.snapshot(state))
-      },
-      onWriteError,
-      { afterRead: () => this.#checkLoaded() },
-    )
+    const defaultState: TokenState = new TokenState((state) => onChange(this.snapshot(state)), onWriteError, {
+      afterRead: () => this.#checkLoaded(),
+      onSession: () => this.#sessionChanged(),
+    })
     this.default = build(undefined, defaultState)
     const resources = [...new Set(map.resourceOf.values())].filter((r): r is string => r !== undefined)
     this.resources = resources.map((resource) => {
@@ -98,9 +94,10 @@ export class Rooms {
     return Promise.all(this.all.map((room) => room.state.resync()))
   }
 
-  #defaultChanged(state: SessionState): void {
-    const session = this.default.state.session
-    if (!state.hasToken) for (const room of this.resources) void room.state.drop(true)
+  /** The default token's sign-in ended (a logout) or another began: at once, before it is stored. */
+  #sessionChanged(): void {
+    const { token, session } = this.default.state
+    if (token === null) for (const room of this.resources) void room.state.drop(true)
     else if (session !== this.#session) for (const room of this.resources) void room.state.drop(false)
     this.#session = session
   }

@@ -189,6 +189,20 @@ describe('inspect() when signed out', () => {
   })
 })
 
+describe('in-page mode and resources: the same apiOrigins list as the worker', () => {
+  it('takes { origin, resource } entries and sends their origin no token, never the default one; resource() says so', async () => {
+    const BILLING = 'https://billing.example.com'
+    const session = await register(async () => 'default-token', { fallback: { apiOrigins: [API, { origin: BILLING, resource: `${BILLING}/` }] } })
+    await fetch(`${API}/me`)
+    await fetch(`${BILLING}/invoices`)
+    expect(tokensTo(API)).toEqual(['Bearer default-token'])
+    expect(tokensTo(BILLING)).toEqual([null])
+    expect(session.resources).toEqual([])
+    expect(() => session.resource(`${BILLING}/`)).toThrow(expect.objectContaining({ code: 'invalid-options' }))
+    await expect(session.refresh({ resource: `${BILLING}/` })).rejects.toMatchObject({ code: 'invalid-options' })
+  })
+})
+
 describe('a worker gone for good: the session moves into the page', () => {
   it('fires no logout when another message (inspect, a visibility check) meets the move', async () => {
     const fallback = prepareFallback({ apiOrigins: [API] }, `${location.origin}/moving/`)
