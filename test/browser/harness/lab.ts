@@ -10,7 +10,8 @@ import { APP_JS, PAGE_HTML, TOKEN_WORKER_JS } from './pageApp.js'
 import { INSTANCE_SOURCE, WITNESS_SOURCE, workerInstance } from './witness.js'
 
 export interface SwOptions {
-  apiOrigins: string[]
+  /** Plain origins get the default token; `{ origin, resource }` that resource's (issue 15). */
+  apiOrigins: Array<string | { origin: string; resource: string }>
   refreshTimeoutMs?: number
   refreshLeewaySeconds?: number
   routeOthersToNetwork?: boolean

@@ -35,7 +35,9 @@ async function getAccessToken(context) {
     ? await fetch(url, { method: 'POST', cache: 'no-store', body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'rt', force }) })
     : await fetch(url + '?force=' + force, { cache: 'no-store' })
   if (!response.ok) throw new Error('provider answered ' + response.status)
-  return (await response.json()).token
+  const token = (await response.json()).token
+  // A resource's token (issue 15) tells itself apart from the default one by this prefix.
+  return context?.resource ? 'resource.' + token : token
 }
 window.register = async (extra = {}) => {
   const session = await lib.registerTokenServiceWorker({ scriptURL: '/sw.js', type: 'module', getAccessToken, ...extra })
