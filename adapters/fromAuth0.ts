@@ -1,5 +1,5 @@
 import type { GetAccessToken } from '../src/index.js'
-import { isSignedOutError } from './signedOut.js'
+import { isSignedOutError, oauthErrorCode } from './signedOut.js'
 
 /**
  * What may be passed on to auth0-spa-js `getTokenSilently`. `cacheMode` is the adapter's
@@ -33,7 +33,9 @@ const AUTH0_SIGNED_OUT = ['missing_refresh_token']
  *   cleared its local session): `null`.
  * - Throws a `GenericError` whose `error` is `login_required`, `consent_required`,
  *   `interaction_required` (OIDC Core §3.1.2.6), `invalid_grant` (RFC 6749 §5.2: the refresh
- *   token is revoked or expired) or `missing_refresh_token`: `null`. Others, such as
+ *   token is revoked or expired) or `missing_refresh_token`: `null`. For a resource,
+ *   `consent_required` is thrown instead: the user has not consented to that audience yet,
+ *   which signs nobody out of the others. Others, such as
  *   `mfa_required` or `timeout`, are rethrown and reach the app as the session's `error` event.
  *
  * A resource's token (the context's `resource`, from a `{ origin, resource }` entry of the
@@ -66,7 +68,8 @@ export function fromAuth0(client: Auth0ClientLike, options: Auth0TokenOptions = 
       const call = { ...options, ...(authorizationParams && { authorizationParams }), cacheMode: forceRefresh ? ('off' as const) : ('on' as const) }
       return (await client.getTokenSilently(call)) ?? null
     } catch (error) {
-      if (isSignedOutError(error, AUTH0_SIGNED_OUT)) return null
+      // Consent missing for one resource's audience is that resource's failure, not a sign-out.
+      if (isSignedOutError(error, AUTH0_SIGNED_OUT) && !(resource !== undefined && oauthErrorCode(error) === 'consent_required')) return null
       throw error
     }
   }

@@ -38,6 +38,9 @@ export class ResourceStates {
    * `resync`: the states come from a mode that counts its own stamps; take them as they are.
    */
   apply(resources: Record<string, ResourceState> | undefined, changed: (detail: ResourceChangeDetail) => void, resync = false): void {
+    // Every state lists every resource the worker has: one it no longer lists (a deploy removed
+    // it, or a worker without any answers) is gone, not signed in.
+    for (const name of this.#views.keys()) if (!resources || !(name in resources)) this.#views.delete(name)
     if (!resources) return
     for (const [resource, next] of Object.entries(resources)) {
       const held = this.#views.get(resource)

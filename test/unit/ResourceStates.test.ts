@@ -23,4 +23,13 @@ describe('ResourceStates: each resource taken by its own stamp', () => {
     states.apply({ [R]: { claims: { sub: 'old' }, hasToken: true, stamp: 8 } }, () => {})
     expect(states.get(R)).toEqual({ claims: null, hasToken: false })
   })
+
+  it('forgets a resource the worker no longer lists (a deploy removed it)', () => {
+    const states = new ResourceStates()
+    states.apply({ [R]: { claims: null, hasToken: true, stamp: 1 }, other: { claims: null, hasToken: false, stamp: 1 } }, () => {})
+    states.apply({ other: { claims: null, hasToken: false, stamp: 2 } }, () => {})
+    expect(states.names).toEqual(['other'])
+    states.apply(undefined, () => {})
+    expect(states.names).toEqual([])
+  })
 })

@@ -60,3 +60,12 @@ describe('adapters and resources (RFC 8707): each SDK is asked for the resource 
     await expect(fromFirebase(firebase as never)(forBilling(false))).rejects.toMatchObject({ code: 'invalid-options' })
   })
 })
+
+describe('fromAuth0 and one audience without consent', () => {
+  it("throws consent_required for a resource (that audience's failure) but reads it as signed out for the default token", async () => {
+    const consent = Object.assign(new Error('Consent required'), { error: 'consent_required' })
+    const getter = fromAuth0({ getTokenSilently: vi.fn(async () => Promise.reject(consent)) })
+    await expect(getter(forBilling(true))).rejects.toBe(consent)
+    expect(await getter({ reason: 'unauthorized', forceRefresh: true })).toBeNull()
+  })
+})
