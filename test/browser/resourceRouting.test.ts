@@ -60,4 +60,18 @@ describe.each(engines)('%s', (engine) => {
     expect(lab.other.sends('after')[0]?.authorization).toBeUndefined()
     expect(await resourceAsks(page)).toBe(1)
   })
+
+  it("one resource's failing provider stops no other refresh: the default token is still refreshed on a 401", async () => {
+    listBoth()
+    const page = await lab.signedInTab(await lab.context())
+    await page.evaluate(() => ((window as any).failResources = true))
+    // Its first use fails (nothing to send: the request goes bare, the API answers 401), twice.
+    expect((await call(page, `${lab.otherOrigin}/auth?id=b1`)).status).toBe(401)
+    expect((await call(page, `${lab.otherOrigin}/auth?id=b2`)).status).toBe(401)
+    lab.issuer.revokeAll()
+    const before = lab.issuer.calls
+    expect((await call(page, `${lab.apiOrigin}/auth?id=a`)).status).toBe(200)
+    expect(lab.issuer.calls - before).toBe(1)
+    expect(lab.api.sends('a').map((h) => h.authorization !== undefined)).toEqual([true, true])
+  })
 })

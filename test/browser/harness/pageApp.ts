@@ -17,6 +17,8 @@ window.tokenRoute = { url: '/token', form: false, worker: false }
 async function getAccessToken(context) {
   window.providerCalls++
   window.contexts.push(context)
+  // A provider that fails for resources only (issue 15: one resource's failure stops no other's).
+  if (context?.resource && window.failResources) throw new Error('provider down for ' + context.resource)
   // Like an SDK's ordinary getter: its cache unless told to force (a getter from before the context existed never was)
   const force = context?.forceRefresh ? '1' : '0'
   const { url, form, worker } = window.tokenRoute
