@@ -6,6 +6,7 @@ import { askClient, type Answer, type AskContext } from './askClient.js'
 import { Backoff } from './Backoff.js'
 import { scopeWindows, tellClient } from './broadcast.js'
 import { DEV } from './dev.js'
+import { sleep } from './sleep.js'
 import type { TokenState } from './TokenState.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -129,7 +130,7 @@ export class Refresher {
     if (settling > 0) {
       // A set or logout meanwhile wins, as it does over a flight that had started (see #current).
       const generation = this.#state.generation
-      return new Promise((resolve) => setTimeout(resolve, settling)).then(() => (this.#state.generation === generation ? this.run(request) : 'discarded'))
+      return sleep(settling).then(() => (this.#state.generation === generation ? this.run(request) : 'discarded'))
     }
     if (!request.force) {
       // After a logout nobody calls the provider until a token is set again.
@@ -265,11 +266,7 @@ export class Refresher {
 /** How many tabs the worker remembers by their messages; a tab reloaded all day adds one per load. */
 const MAX_KNOWN = 32
 
-/**
- * How long after a flight brought a token a tab's unforced (startup) ask waits, so the SDK
- * storage written by the tab that refreshed has reached the others: Chromium's localStorage
- * reaches another renderer asynchronously, within milliseconds when idle, later under load.
- */
+/** How long a startup ask waits after a flight brought a token (see settlingMs). */
 const SDK_STORAGE_SETTLE_MS = 1000
 
 /** How long the browser's tab list may take before the known tabs stand in (it takes ~1 ms). */

@@ -5,6 +5,7 @@ import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import { FetchLimiter } from './FetchLimiter.js'
 import type { Refresher } from './Refresher.js'
+import { sleep } from './sleep.js'
 import type { TokenState } from './TokenState.js'
 
 declare const self: ServiceWorkerGlobalScope
@@ -31,8 +32,6 @@ function withToken(request: Request, header: string): Request {
  * an SDK route we could not recognise (see authTraffic) is only delayed, never deadlocked.
  */
 const OWN_REFRESH_WAIT_MS = 1000
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 // What the report is told of a request's first send. One that goes bare because it may be part
 // of a refresh (see settle) is not reported: no skip reason names that, and a warning does.
@@ -77,7 +76,7 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
     }
     if (await partOfRefresh(clientId)) {
       const flight = refresher.inFlight
-      if (flight) await Promise.race([flight, pause(OWN_REFRESH_WAIT_MS)])
+      if (flight) await Promise.race([flight, sleep(OWN_REFRESH_WAIT_MS)])
       if (refresher.inFlight) {
         if (DEV) console.warn(`sw-bearer: a request that may be part of a refresh waited ${OWN_REFRESH_WAIT_MS} ms for it and goes without a token; if it is your SDK's, list it in authRoutes`)
         return true
