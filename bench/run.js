@@ -1,6 +1,6 @@
-// npm run bench [-- --quick] [-- --only=perRequest,nonApi,storm,rotation,coldStart,startup]
+// npm run bench [-- --quick] [-- --only=perRequest,perRequestResources,nonApi,storm,rotation,coldStart,startup]
 //   [-- --engines=chromium,firefox] [-- --driver=cdp|playwright] [-- --firefox-driver=bidi|puppeteer]
-// Real headless Chromium (every row), then Firefox (rows 1 and 3), against loopback servers;
+// Real headless Chromium (every row), then Firefox (rows 1, 1r and 3), against loopback servers;
 // prints a table and writes bench/results/<timestamp>.json. Compare ratios within one engine
 // of one run, never across engines or runs.
 import { execFileSync } from 'node:child_process'
@@ -18,6 +18,7 @@ import { coldStart } from './scenarios/coldStart.js'
 import { log } from './scenarios/common.js'
 import { nonApi } from './scenarios/nonApi.js'
 import { perRequest } from './scenarios/perRequest.js'
+import { perRequestResources } from './scenarios/perRequestResources.js'
 import { rotation } from './scenarios/rotation.js'
 import { startup } from './scenarios/startup.js'
 import { storm } from './scenarios/storm.js'
@@ -38,6 +39,8 @@ const wanted = (name) => !only || only.includes(name)
 const CONFIG = {
   providerLatencyMs: 50,
   perRequest: { rounds: quick ? 10 : 20, perRound: 30, concurrentRounds: quick ? 4 : 8, concurrency: 200 },
+  // perRound even: the two-API variants send half to each API.
+  perRequestResources: { rounds: quick ? 10 : 20, perRound: 30 },
   nonApi: { rounds: quick ? 10 : 20, perRound: 30 },
   storm: { reps: quick ? 2 : 3, tabs: 5, total: 1000 },
   // Against the real OpenID Provider; tokens live 5 min, far past a rep and the 30 s leeway.
@@ -54,6 +57,7 @@ const CHROMIUM_ONLY = ['chromium']
 /** The rows of the report, in order: results key (and --only name), log line, scenario, engines it runs in. */
 const SCENARIOS = [
   ['perRequest', '1. per-request cost', perRequest, EVERY_ENGINE],
+  ['perRequestResources', '1r. per-request cost, two APIs, the second with its own resource', perRequestResources, EVERY_ENGINE],
   ['nonApi', '2. non-API requests', nonApi, CHROMIUM_ONLY],
   ['storm', '3. refresh storm', storm, EVERY_ENGINE],
   ['rotation', '3b. refresh storm, rotating refresh tokens (real OpenID Provider, oidc-client-ts)', rotation, CHROMIUM_ONLY],
@@ -119,17 +123,33 @@ async function main() {
   const provider = new Provider(CONFIG.providerLatencyMs)
   const api = await startApi(provider)
   const apiOrigin = `http://127.0.0.1:${api.port}`
+  // Row 1r's second API: the same server code on another port, so another origin (CORS as the first).
+  const resourceApi = await startApi(provider)
+  const resourceOrigin = `http://127.0.0.1:${resourceApi.port}`
   // The worker the bench runs is byte for byte the one the size row measures, but for its origin.
   const swSource = bundles.sw.toString('utf8').replaceAll(PLACEHOLDER_ORIGIN, apiOrigin)
   // Row 2 also runs sw-bearer with routeOthersToNetwork (default false): the same bytes, the option set.
   const swRouted = optIn(swSource, '{apiOrigins:[', '{routeOthersToNetwork:!0,apiOrigins:[')
   const pageRouted = optIn(bundles.page.toString('utf8'), /(["'`])\/sw\.js\1/, '$1/sw-routed.js$1')
+  // Row 1r: the same bytes with a second entry in apiOrigins, the second API with a resource of its own.
+  const resourceEntry = JSON.stringify({ origin: resourceOrigin, resource: `${resourceOrigin}/` })
+  const swResources = optIn(swSource, '{apiOrigins:[', `{apiOrigins:[${resourceEntry},`)
+  const pageResources = optIn(bundles.page.toString('utf8'), /(["'`])\/sw\.js\1/, '$1/sw-resources.js$1')
   const pageServer = await startPageServer({
     provider,
     swSource: () => swSource,
-    files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/routed-sw.js': routedSw(apiOrigin), '/consumer-page.js': bundles.page, '/sw-routed.js': swRouted, '/consumer-page-routed.js': pageRouted, ...chunks },
+    files: { '/': PAGE_HTML, '/app.js': APP_JS, '/passthrough-sw.js': PASSTHROUGH_SW, '/routed-sw.js': routedSw(apiOrigin), '/consumer-page.js': bundles.page, '/sw-routed.js': swRouted, '/consumer-page-routed.js': pageRouted, '/sw-resources.js': swResources, '/consumer-page-resources.js': pageResources, ...chunks },
   })
-  const env = { provider, api, pageOrigin: `http://localhost:${pageServer.port}`, apiURL: `${apiOrigin}/data`, bundles, buildDir: OIDC_BUILD_DIR }
+  const env = {
+    provider,
+    api,
+    resourceApi,
+    pageOrigin: `http://localhost:${pageServer.port}`,
+    apiURL: `${apiOrigin}/data`,
+    resourceApiURL: `${resourceOrigin}/data`,
+    bundles,
+    buildDir: OIDC_BUILD_DIR,
+  }
 
   const results = {
     date: new Date(started).toISOString(),
@@ -168,7 +188,7 @@ async function main() {
       }
     }
   } finally {
-    await Promise.all([api.close(), pageServer.close()])
+    await Promise.all([api.close(), resourceApi.close(), pageServer.close()])
   }
   results.durationSeconds = Math.round((Date.now() - started) / 1000)
   results.machine.loadAverageAtEnd = loadAverage()

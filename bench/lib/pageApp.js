@@ -30,6 +30,8 @@ ${PASSTHROUGH_SW.split('\n').slice(1).join('\n')}`
 
 export const APP_JS = `
 let apiURL
+// Row 1r's second API: another origin, which sw-bearer's worker lists with a resource of its own.
+let resourceURL
 let apiFetch
 
 async function getToken() {
@@ -60,6 +62,17 @@ function refreshingWrapper(token) {
       refreshCall = undefined
     }
   }
+}
+
+// Row 1r: requests that take turns between the two APIs, the first (index 0) to apiURL. The
+// sequential runs start each measured series at index 0 again, so even samples are the first API's
+// and odd ones the second's. second() sends one request to the second API, outside the turns.
+function alternating(send) {
+  let i = 0
+  const next = () => send(i++ % 2 === 0 ? apiURL : resourceURL)
+  next.reset = () => { i = 0 }
+  next.second = () => send(resourceURL)
+  return next
 }
 
 const VARIANTS = {
@@ -94,6 +107,20 @@ const VARIANTS = {
     await session
     return () => fetch(apiURL)
   },
+  // Row 1r (b): the passthrough worker, the page sending its one token to both APIs in turn.
+  async passthroughTwo() {
+    await navigator.serviceWorker.register('/passthrough-sw.js')
+    await untilControlled()
+    const header = 'Bearer ' + (await getToken())
+    return alternating((url) => fetch(url, { headers: { Authorization: header } }))
+  },
+  // Row 1r (c): sw-bearer whose worker lists the second API with its resource (a token of its own,
+  // fetched through the getter on its first request), the page calling plain fetch to both in turn.
+  async bearerTwo() {
+    const { session } = await import('/consumer-page-resources.js')
+    await session
+    return alternating((url) => fetch(url))
+  },
   async wrapper() {
     return refreshingWrapper(await getToken())
   },
@@ -117,6 +144,7 @@ const asset = () => fetch('/asset')
 async function sequential(send, n, warmup) {
   performance.clearResourceTimings()
   for (let i = 0; i < warmup; i++) await timed(send)
+  send.reset?.()
   const times = []
   let failed = 0
   for (let i = 0; i < n; i++) {
@@ -128,8 +156,9 @@ async function sequential(send, n, warmup) {
 }
 
 window.bench = {
-  async setup(variant, url) {
+  async setup(variant, url, secondURL) {
     apiURL = url
+    resourceURL = secondURL
     apiFetch = await VARIANTS[variant]()
     return { controlled: !!navigator.serviceWorker.controller, visibility: document.visibilityState }
   },
@@ -144,6 +173,11 @@ window.bench = {
   /** One request, timed: the cold start probe. */
   async one() {
     const { ms, status } = await timed(apiFetch)
+    return { ms: round3(ms), status }
+  },
+  /** One request to the second API, timed: row 1r's first use of the resource. */
+  async oneSecond() {
+    const { ms, status } = await timed(apiFetch.second)
     return { ms: round3(ms), status }
   },
   /** n requests at once from this tab, starting at an agreed wall-clock instant. */

@@ -16,6 +16,7 @@ export function printTable(results) {
   out.push(`Times are page-side (performance.now) fetch round trips in ms; compare ratios within this run only${ff ? ', and within one engine' : ''}.`)
 
   if (results.perRequest) perRequestRows(out, results.perRequest, '1.', results)
+  if (results.perRequestResources) perRequestResourcesRows(out, results.perRequestResources, '1r.', results, results.perRequest)
 
   const na = results.nonApi
   if (na) {
@@ -91,10 +92,11 @@ export function printTable(results) {
     out.push(`   token-endpoint calls during the row: ${su.tokenCalls} · getter calls per tab: ${[...new Set(su.samples.getterCalls)].join(' or ')} · tabs not controlled at load: ${su.uncontrolledAtLoad}`)
   }
 
-  if (ff?.perRequest || ff?.storm) {
+  if (ff?.perRequest || ff?.perRequestResources || ff?.storm) {
     // Their own section: a Firefox ratio is read beside Firefox's other numbers, never Chromium's.
-    out.push('', `── Firefox ${ff.version}: rows 1 and 3 in its own run; compare its ratios with each other only ──`)
+    out.push('', `── Firefox ${ff.version}: rows 1, 1r and 3 in its own run; compare its ratios with each other only ──`)
     if (ff.perRequest) perRequestRows(out, ff.perRequest, `1. Firefox ${ff.version} ·`, results)
+    if (ff.perRequestResources) perRequestResourcesRows(out, ff.perRequestResources, `1r. Firefox ${ff.version} ·`, results, ff.perRequest)
     if (ff.storm) stormRows(out, ff.storm, `3. Firefox ${ff.version} ·`, results)
   }
 
@@ -139,6 +141,34 @@ function perRequestRows(out, pr, label, results) {
   out.push(`   c/b of each round's p50: median ${pr50.cOverB.median}, interquartile ${pr50.cOverB.p25}–${pr50.cOverB.p75} (${pr50.rounds.cOverB.length} rounds) · c/a: median ${pr50.cOverA.median}, ${pr50.cOverA.p25}–${pr50.cOverA.p75}`)
   const routing = pr.routing ? ` · routing of an API request: ${JSON.stringify(pr.routing)}` : ''
   out.push(`   target c/b p50 ≤ ${results.targets.cOverBP50} · failed requests: ${JSON.stringify(pr.failed)}${routing}`)
+}
+
+/** Row 1r of one engine, labelled as row 1 is; `pr` is row 1 of the same engine and run, if it ran. */
+function perRequestResourcesRows(out, prr, label, results, pr) {
+  const { sequential: s, byOrigin: o, ratios: r } = prr
+  const target = results.targets.cOverBP50
+  const spread = (x) => `${x.median} (${x.p25}–${x.p75})`
+  out.push('', `${label} Per API request, two APIs: sw-bearer lists the first as a plain origin and the second as { origin, resource }; plain fetches take turns between them (${s.bearerTwo.n} sequential per variant, half to each, in the same shuffled rounds as (b) and (c) on one API)`)
+  out.push(
+    table(
+      ['', '(b) passthrough SW, p50', '(c) sw-bearer, p50', 'c/b p50', 'c/b p90', "c/b of each round's p50: median (interquartile)"],
+      [
+        ['one API, the default token', s.passthrough.p50, s.bearer.p50, mark(r.sequentialP50.one, r.sequentialP50.one <= target), r.sequentialP90.one, spread(r.perRoundP50.one)],
+        ['two APIs, two tokens, in turns', s.passthroughTwo.p50, s.bearerTwo.p50, mark(r.sequentialP50.two, r.sequentialP50.two <= target), r.sequentialP90.two, spread(r.perRoundP50.two)],
+        ['  of which to the first API (default token)', o.passthroughTwo.default.p50, o.bearerTwo.default.p50, r.sequentialP50.twoDefaultOrigin, '', ''],
+        ['  of which to the second API (its resource)', o.passthroughTwo.resource.p50, o.bearerTwo.resource.p50, r.sequentialP50.twoResourceOrigin, '', ''],
+      ],
+    ),
+  )
+  const tm = r.trimmedMean
+  out.push(`   10 %-trimmed means, c/b: one API ${tm.one}, two APIs ${tm.two} · sw-bearer adds ${r.addedMs.one} ms a request on one API, ${r.addedMs.two} ms on two`)
+  const first = prr.firstRequestToResourceOrigin
+  const row1 = pr ? `row 1's c/b p50 in this run: ${pr.ratios.sequentialP50.cOverB} · ` : ''
+  out.push(`   ${row1}target c/b p50 ≤ ${target} · failed requests: ${JSON.stringify(prr.failed)}`)
+  out.push(`   first request to the second API: passthrough ${first.passthroughTwo.ms} ms, sw-bearer ${first.bearerTwo.ms} ms (fetches the resource's token through the getter; provider calls at its setup and first use: ${first.bearerTwoProviderCalls})`)
+  const t = prr.tokens
+  const routing = prr.routing ? ` · routing of a request to the second API: ${JSON.stringify(prr.routing)}` : ''
+  out.push(`   tokens sw-bearer sent: ${t.atDefaultOrigin} to the first API, ${t.atResourceOrigin} to the second, shared ${t.shared ? 'yes' : 'none'} ${t.ok ? '✓' : '✗'}${routing}`)
 }
 
 /** Row 3 of one engine, labelled as row 1 is. */

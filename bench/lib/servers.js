@@ -66,9 +66,12 @@ export class Provider {
 /**
  * The API origin: `/data` answers a small JSON body to a valid bearer token and
  * 401 to anything else; CORS preflights allow Authorization and are cached.
+ * `watchTokens()` starts keeping the tokens it accepts, and returns them as they come
+ * (row 1r checks that each of its two APIs got a token of its own).
  */
 export async function startApi(provider) {
   const counts = { ok: 0, unauthorized: 0, preflight: 0 }
+  let tokensSeen = null
   const served = await serve((req, res) => {
     res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*')
     res.setHeader('Access-Control-Allow-Headers', 'Authorization')
@@ -83,13 +86,20 @@ export async function startApi(provider) {
     const auth = req.headers.authorization
     if (auth?.startsWith('Bearer ') && provider.valid.has(auth.slice(7))) {
       counts.ok++
+      tokensSeen?.add(auth.slice(7))
       return void res.writeHead(200, { 'Content-Type': 'application/json', ...NO_STORE }).end('{"items":[1,2,3]}')
     }
     counts.unauthorized++
     res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer error="invalid_token"', ...NO_STORE })
     res.end('{"error":"invalid_token"}')
   })
-  return { ...served, counts, resetCounts: () => Object.assign(counts, { ok: 0, unauthorized: 0, preflight: 0 }) }
+  return {
+    ...served,
+    counts,
+    resetCounts: () => Object.assign(counts, { ok: 0, unauthorized: 0, preflight: 0 }),
+    watchTokens: () => (tokensSeen = new Set()),
+    unwatchTokens: () => void (tokensSeen = null),
+  }
 }
 
 /**
