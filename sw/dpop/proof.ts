@@ -35,7 +35,7 @@ type SignParams = AlgorithmIdentifier | EcdsaParams | RsaPssParams
  * ES256 (what auth0-spa-js, oidc-client-ts and okta-auth-js make), ES384, ES512, RS*, PS*, EdDSA.
  */
 function algorithmOf(key: CryptoKey): { alg: string; params: SignParams } | null {
-  // EcKeyAlgorithm and RsaHashedKeyAlgorithm's members (WebCrypto §§ 23.4, 20.6), which the worker's lib leaves out.
+  // The members of Web Crypto's EcKeyAlgorithm and RsaHashedKeyAlgorithm, which the worker's lib leaves out.
   const algorithm = key.algorithm as KeyAlgorithm & { namedCurve?: string; hash?: { name: string } }
   const bits = algorithm.hash?.name.replace('SHA-', '')
   switch (algorithm.name) {
