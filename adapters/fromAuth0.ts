@@ -23,6 +23,9 @@ export interface Auth0ClientLike {
  */
 const AUTH0_SIGNED_OUT = ['missing_refresh_token']
 
+/** Errors that, for a resource's audience, concern that audience only (see the adapter's docs). */
+const RESOURCE_FAILURES = ['consent_required', 'missing_refresh_token']
+
 /**
  * A getter for an auth0-spa-js `Auth0Client`:
  * `getTokenSilently({ ...options, cacheMode: forceRefresh ? 'off' : 'on' })`.
@@ -34,15 +37,18 @@ const AUTH0_SIGNED_OUT = ['missing_refresh_token']
  * - Throws a `GenericError` whose `error` is `login_required`, `consent_required`,
  *   `interaction_required` (OIDC Core §3.1.2.6), `invalid_grant` (RFC 6749 §5.2: the refresh
  *   token is revoked or expired) or `missing_refresh_token`: `null`. For a resource,
- *   `consent_required` is thrown instead: the user has not consented to that audience yet,
- *   which signs nobody out of the others. Others, such as
+ *   `consent_required` and `missing_refresh_token` are thrown instead: the user has not
+ *   consented to that audience, or the refresh token does not serve it (no MRRT), which signs
+ *   nobody out of the others. Others, such as
  *   `mfa_required` or `timeout`, are rethrown and reach the app as the session's `error` event.
  *
  * A resource's token (the context's `resource`, from a `{ origin, resource }` entry of the
  * worker's `apiOrigins`): the same call with `authorizationParams.audience` set to it, which
- * auth0-spa-js caches per audience. With refresh tokens, Auth0 must allow that audience for
- * the refresh token (Multi-Resource Refresh Token); otherwise the SDK falls back to an iframe
- * (`useRefreshTokensFallback: true`) or fails with `missing_refresh_token`, read as signed out.
+ * auth0-spa-js caches per audience. With refresh tokens, the one refresh token must serve both
+ * audiences: `useMrrt: true` in the `Auth0Client` options (auth0-spa-js 2.x) and a tenant whose
+ * Multi-Resource Refresh Token policy allows that audience; or `useRefreshTokensFallback: true`
+ * (a silent iframe, which needs third-party cookies). Otherwise the SDK throws
+ * `missing_refresh_token` for the resource, which reaches the app as that resource's error.
  *
  * Use `useRefreshTokens: true` (silent iframes fail with `login_required` where third-party
  * cookies are blocked, which would read as signed out) with `cacheLocation: 'localstorage'`
@@ -68,8 +74,10 @@ export function fromAuth0(client: Auth0ClientLike, options: Auth0TokenOptions = 
       const call = { ...options, ...(authorizationParams && { authorizationParams }), cacheMode: forceRefresh ? ('off' as const) : ('on' as const) }
       return (await client.getTokenSilently(call)) ?? null
     } catch (error) {
-      // Consent missing for one resource's audience is that resource's failure, not a sign-out.
-      if (isSignedOutError(error, AUTH0_SIGNED_OUT) && !(resource !== undefined && oauthErrorCode(error) === 'consent_required')) return null
+      // For one resource's audience, missing consent or no refresh token for it (no MRRT) is that
+      // resource's failure, not a sign-out of every tab.
+      const resourceOnly = resource !== undefined && RESOURCE_FAILURES.includes(oauthErrorCode(error) ?? '')
+      if (isSignedOutError(error, AUTH0_SIGNED_OUT) && !resourceOnly) return null
       throw error
     }
   }

@@ -62,10 +62,12 @@ describe('adapters and resources (RFC 8707): each SDK is asked for the resource 
 })
 
 describe('fromAuth0 and one audience without consent', () => {
-  it("throws consent_required for a resource (that audience's failure) but reads it as signed out for the default token", async () => {
-    const consent = Object.assign(new Error('Consent required'), { error: 'consent_required' })
-    const getter = fromAuth0({ getTokenSilently: vi.fn(async () => Promise.reject(consent)) })
-    await expect(getter(forBilling(true))).rejects.toBe(consent)
-    expect(await getter({ reason: 'unauthorized', forceRefresh: true })).toBeNull()
+  it("throws consent_required and missing_refresh_token for a resource (that audience's failure) but reads them as signed out for the default token", async () => {
+    for (const code of ['consent_required', 'missing_refresh_token']) {
+      const failure = Object.assign(new Error(code), { error: code })
+      const getter = fromAuth0({ getTokenSilently: vi.fn(async () => Promise.reject(failure)) })
+      await expect(getter(forBilling(true)), code).rejects.toBe(failure)
+      expect(await getter({ reason: 'unauthorized', forceRefresh: true }), code).toBeNull()
+    }
   })
 })
