@@ -8,7 +8,12 @@ export interface OpenIdProviderOptions {
   redirectUris: string[]
   postLogoutRedirectUris?: string[]
   /** The API's resource indicator: every access token is an ES256 JWT for it. */
-  audience: string
+  audience?: string
+  /**
+   * Instead of `audience`, several APIs' resource indicators (RFC 8707): the first is the default,
+   * for requests that name none; a request naming another gets an access token for that one.
+   */
+  audiences?: string[]
   /** Seconds; changeable later through `accessTokenTtl`. */
   accessTokenTtl: number
   /** The issuer ends in '/', as auth0-spa-js requires. */
@@ -21,6 +26,8 @@ export interface ProviderLogEntry {
   at: number
   event: 'token-request' | 'token' | 'login' | 'grant-revoked' | 'server-error'
   grant?: string
+  /** A token answer's resource: the one the request named, or the default. */
+  resource?: string
   ok?: boolean
   error?: string
   detail?: string
@@ -31,6 +38,8 @@ export interface ProviderCounters {
   tokenRequests: number
   codeOk: number
   refreshOk: number
+  /** Successful refresh_token grants by the resource each asked for (none asked: the default audience). */
+  refreshesFor: Record<string, number>
   refreshErrors: string[]
   invalidGrant: number
   grantRevoked: number

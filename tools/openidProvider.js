@@ -1,7 +1,8 @@
 // A real OpenID Provider (panva's oidc-provider) on loopback, set up the way SPA SDKs
 // expect one: a public PKCE client, rotating refresh tokens, ES256 JWT access tokens for
-// one API audience, Auth0's paths. Its log counts what happens at the token endpoint, so
-// tests and the demo judge an SDK by what reached the provider, not by its internals.
+// one API audience or several (RFC 8707 resource indicators), Auth0's paths. Its log counts
+// what happens at the token endpoint, so tests and the demo judge an SDK by what reached the
+// provider, not by its internals.
 import { createServer } from 'node:http'
 import { exportJWK, generateKeyPair } from 'jose'
 import Provider, { errors } from 'oidc-provider'
@@ -12,7 +13,8 @@ import Provider, { errors } from 'oidc-provider'
  *   pageOrigins: string[],
  *   redirectUris: string[],
  *   postLogoutRedirectUris?: string[],
- *   audience: string,
+ *   audience?: string,
+ *   audiences?: string[],
  *   accessTokenTtl: number,
  *   issuerSlash?: boolean,
  *   login?: 'auto' | 'form',
@@ -22,6 +24,7 @@ import Provider, { errors } from 'oidc-provider'
  *   at: number,
  *   event: 'token-request' | 'token' | 'login' | 'grant-revoked' | 'server-error',
  *   grant?: string,
+ *   resource?: string,
  *   ok?: boolean,
  *   error?: string,
  *   detail?: string,
@@ -31,6 +34,7 @@ import Provider, { errors } from 'oidc-provider'
  *   tokenRequests: number,
  *   codeOk: number,
  *   refreshOk: number,
+ *   refreshesFor: Record<string, number>,
  *   refreshErrors: string[],
  *   invalidGrant: number,
  *   grantRevoked: number,
@@ -45,15 +49,20 @@ export const CLIENT_ID = 'spa'
  * Starts the provider on http://localhost:<port> (port 0: a free one). One public client,
  * `spa`; every token request gets access tokens for `audience` (a default resource
  * indicator), so oidc-client-ts (`resource`), auth0-spa-js (`audience`) and okta-auth-js
- * (neither) all receive the same kind of token. `login: 'auto'` (default): whoever
- * reaches /interaction is signed in as their `login_hint` (or `alice`); `login: 'form'`:
- * a login page asks for a name (no password) and signs in as that. Either consents to
- * everything asked. `issuerSlash` ends the issuer in '/', as auth0-spa-js insists.
+ * (neither) all receive the same kind of token. `audiences` instead: several APIs, the first
+ * the default; a request naming another (`resource`, RFC 8707) gets a token for that one.
+ * `login: 'auto'` (default): whoever reaches /interaction is signed in as their `login_hint`
+ * (or `alice`); `login: 'form'`: a login page asks for a name (no password) and signs in as
+ * that. Either consents to everything asked. `issuerSlash` ends the issuer in '/', as
+ * auth0-spa-js insists.
  *
  * @param {OpenIdProviderOptions} options
  */
 export async function startOpenIdProvider(options) {
-  const { port = 0, pageOrigins, redirectUris, postLogoutRedirectUris = [], audience, issuerSlash = false } = options
+  const { port = 0, pageOrigins, redirectUris, postLogoutRedirectUris = [], issuerSlash = false } = options
+  const audiences = options.audiences ?? (options.audience === undefined ? [] : [options.audience])
+  if (audiences.length === 0) throw new TypeError('audience or audiences is required')
+  const audience = audiences[0]
   const login = options.login ?? 'auto'
   if (login !== 'auto' && login !== 'form') throw new TypeError('login must be "auto" or "form"')
   /** @type {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void} */
@@ -107,12 +116,13 @@ export async function startOpenIdProvider(options) {
       },
       resourceIndicators: {
         enabled: true,
-        defaultResource: async () => audience,
+        // `oneOf`: a grant for several resources and a token request naming none; the default then.
+        defaultResource: async (_ctx, _client, oneOf) => (oneOf && !oneOf.includes(audience) ? oneOf[0] : audience),
         useGrantedResource: async () => true,
         getResourceServerInfo: async (_ctx, indicator) => {
-          if (indicator !== audience) throw new errors.InvalidTarget()
+          if (!audiences.includes(indicator)) throw new errors.InvalidTarget()
           // Read per request, so a test can shorten or lengthen the next tokens' lifetime.
-          return { scope: 'api:read', audience, accessTokenTTL: state.accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }
+          return { scope: 'api:read', audience: indicator, accessTokenTTL: state.accessTokenTtl, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }
         },
       },
     },
@@ -129,9 +139,11 @@ export async function startOpenIdProvider(options) {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     cookies: { keys: ['loopback-only-cookie-key'] },
   })
-  provider.on('grant.success', (ctx) => note({ event: 'token', grant: ctx.oidc.params?.grant_type, ok: true }))
+  // The resource a token request asked for; none asked means the default one.
+  const resourceOf = (ctx) => [ctx.oidc?.params?.resource ?? audience].flat().join(' ')
+  provider.on('grant.success', (ctx) => note({ event: 'token', grant: ctx.oidc.params?.grant_type, resource: resourceOf(ctx), ok: true }))
   provider.on('grant.error', (ctx, err) =>
-    note({ event: 'token', grant: ctx.oidc?.params?.grant_type, ok: false, error: err.error, detail: err.error_detail ?? err.error_description }),
+    note({ event: 'token', grant: ctx.oidc?.params?.grant_type, resource: resourceOf(ctx), ok: false, error: err.error, detail: err.error_detail ?? err.error_description }),
   )
   provider.on('grant.revoked', () => note({ event: 'grant-revoked' }))
   provider.on('server_error', (_ctx, err) => note({ event: 'server-error', detail: String(err?.stack ?? err) }))
@@ -244,10 +256,15 @@ button{background:#131722;color:#fff;border-color:#131722;cursor:pointer}</style
 function summarize(entries) {
   const answers = entries.filter((e) => e.event === 'token')
   const refreshErrors = answers.filter((e) => e.grant === 'refresh_token' && !e.ok).map((e) => String(e.error))
+  const refreshed = answers.filter((e) => e.grant === 'refresh_token' && e.ok)
+  /** @type {Record<string, number>} */
+  const refreshesFor = {}
+  for (const e of refreshed) refreshesFor[String(e.resource)] = (refreshesFor[String(e.resource)] ?? 0) + 1
   return {
     tokenRequests: entries.filter((e) => e.event === 'token-request').length,
     codeOk: answers.filter((e) => e.grant === 'authorization_code' && e.ok).length,
-    refreshOk: answers.filter((e) => e.grant === 'refresh_token' && e.ok).length,
+    refreshOk: refreshed.length,
+    refreshesFor,
     refreshErrors,
     invalidGrant: answers.filter((e) => e.error === 'invalid_grant').length,
     grantRevoked: entries.filter((e) => e.event === 'grant-revoked').length,

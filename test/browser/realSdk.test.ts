@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { engines, launchEngine, type Engine, type EngineName, type Tab } from './harness/engines/index.js'
-import { buildPages, type BuiltPages } from './harness/realProvider/buildPages.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { engines, type EngineName, type Tab } from './harness/engines/index.js'
 import { SDKS, type Sdk } from './harness/realProvider/pageServer.js'
-import { booted, RealLab, type Edges } from './harness/realProvider/realLab.js'
+import { booted, RealLab, type Edges, type LabOptions } from './harness/realProvider/realLab.js'
 import { call, collectCall, events, getterCalls, signOut, sleep, startCall, state } from './harness/realProvider/tab.js'
+import { useBuiltPages, useRealLab } from './harness/realProvider/useRealLab.js'
 
 // sw-bearer against a real OpenID Provider (oidc-provider) and the real SDK packages,
 // through the public API and the project's adapters, in every engine. Everything is judged at
@@ -15,18 +15,13 @@ import { call, collectCall, events, getterCalls, signOut, sleep, startCall, stat
 /** Long enough that neither sw-bearer (30 s) nor an SDK (Auth0 60 s, Okta 30 s) refreshes on its own mid-test. */
 const TTL = 120
 
-let built: BuiltPages
+const pages = useBuiltPages()
 const numbers: string[] = []
 /** The scenario just recorded, as the message of its assertions: a failure in CI says what happened. */
 let lastLine = ''
 
-beforeAll(async () => {
-  built = await buildPages()
-}, 120_000)
-
-afterAll(async () => {
+afterAll(() => {
   console.log(`real SDKs through adapters/index.ts, counted since each scenario's trigger:\n${numbers.join('\n')}`)
-  await built?.remove()
 })
 
 /** Until `exp` is `left` seconds away by this machine's clock. */
@@ -60,24 +55,8 @@ async function record(engine: EngineName, sdk: Sdk, scenario: string, edges: Edg
 }
 
 describe.each(engines)('%s', (engine) => {
-  let browser: Engine
-  let lab: RealLab | undefined
-
-  beforeAll(async () => {
-    browser = await launchEngine(engine)
-  }, 120_000)
-
-  afterEach(async () => {
-    await lab?.close()
-    lab = undefined
-  })
-
-  afterAll(() => browser?.close())
-
-  async function start(sdk: Sdk, ttl = TTL, options: { inPage?: boolean } = {}): Promise<RealLab> {
-    lab = await RealLab.start(sdk, built, browser, ttl, options)
-    return lab
-  }
+  const startLab = useRealLab(engine, pages)
+  const start = (sdk: Sdk, ttl = TTL, options: LabOptions = {}): Promise<RealLab> => startLab(sdk, ttl, options)
 
   /** A tab signed in through the provider whose plain fetch reaches the API with a token. */
   async function signedInTab(lab: RealLab): Promise<{ tab: Tab; exp: number }> {

@@ -1,13 +1,30 @@
 import { CLIENT_ID, startOpenIdProvider, type OpenIdProvider } from '../../../../tools/openidProvider.js'
 import type { Context, Engine, Tab } from '../engines/index.js'
 import type { Served } from '../httpServer.js'
+import { workerInstance } from '../witness.js'
 import type { BuiltPages } from './buildPages.js'
 import { navigateFromPage, waitInTab } from './navigation.js'
 import type { PageConfig } from './pages/app.js'
 import { servePages, type Sdk } from './pageServer.js'
-import { startVerifyingApi, type VerifyingApi } from './verifyingApi.js'
+import { startVerifyingApi, type ApiCounters, type VerifyingApi } from './verifyingApi.js'
 
 export const AUDIENCE = 'https://api.example.test'
+/** The second API's resource indicator (issue 15): its tokens are for it alone. */
+export const RESOURCE_B = 'https://billing.example.test'
+
+export interface LabOptions {
+  /** The app's worker script 404s, so its session runs in the page (issue 14's fallback). */
+  inPage?: boolean
+  /** A second verifying API for RESOURCE_B on its own origin, listed as `{ origin, resource }` by the worker. */
+  resources?: boolean
+}
+
+/** A position in each log, for `since`. */
+export interface Mark {
+  op: number
+  api: number
+  apiB: number
+}
 
 /** What reached the provider's token endpoint and the API since a mark. */
 export interface Edges {
@@ -18,6 +35,10 @@ export interface Edges {
   api200: number
   api401: number
   api401WithoutToken: number
+  /** Successful refresh_token grants by the resource asked for (none asked: AUDIENCE). */
+  refreshesFor: Record<string, number>
+  /** The second API's answers, when the lab has one. */
+  apiB: ApiCounters | null
 }
 
 /**
@@ -30,29 +51,41 @@ export class RealLab {
     readonly sdk: Sdk,
     readonly op: OpenIdProvider,
     readonly api: VerifyingApi,
+    readonly apiB: VerifyingApi | null,
     readonly site: Served & { origin: string },
+    readonly engine: Engine,
     readonly context: Context,
   ) {}
 
-  /** `inPage`: the app's worker script 404s, so its session runs in the page (issue 14's fallback). */
-  static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number, { inPage = false } = {}): Promise<RealLab> {
+  static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number, { inPage = false, resources = false }: LabOptions = {}): Promise<RealLab> {
     let config: (() => PageConfig) | undefined
     const site = await servePages(built.files, () => config!())
     const op = await startOpenIdProvider({
       pageOrigins: [site.origin],
       redirectUris: [`${site.origin}/${sdk}.html`],
       postLogoutRedirectUris: [`${site.origin}/${sdk}.html`],
-      audience: AUDIENCE,
+      audiences: resources ? [AUDIENCE, RESOURCE_B] : [AUDIENCE],
       accessTokenTtl,
       issuerSlash: sdk === 'auth0', // auth0-spa-js checks iss against `${domain}/`
     })
     // Node fetches the JWKS: the loopback address itself, whatever localhost resolves to here.
     const jwksUri = `${op.origin.replace('localhost', '127.0.0.1')}/.well-known/jwks.json`
-    const api = await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: AUDIENCE, pageOrigin: site.origin })
+    // With two APIs, each also takes what a redirect from the other brings (see startVerifyingApi).
+    const api = await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: AUDIENCE, pageOrigin: site.origin, redirected: resources })
+    const apiB = resources ? await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: RESOURCE_B, pageOrigin: site.origin, redirected: true }) : null
     // Only to check that the tests can fail: see PageConfig['broken'].
     const broken = process.env.REAL_SDK_BROKEN as PageConfig['broken']
-    config = () => ({ issuer: op.issuer, opOrigin: op.origin, apiOrigin: api.origin, audience: AUDIENCE, clientId: CLIENT_ID, inPage, ...(broken && { broken }) })
-    return new RealLab(sdk, op, api, site, await engine.newContext())
+    config = () => ({
+      issuer: op.issuer,
+      opOrigin: op.origin,
+      apiOrigin: api.origin,
+      audience: AUDIENCE,
+      clientId: CLIENT_ID,
+      inPage,
+      ...(apiB && { apiB: { origin: apiB.origin, resource: RESOURCE_B } }),
+      ...(broken && { broken }),
+    })
+    return new RealLab(sdk, op, api, apiB, site, engine, await engine.newContext())
   }
 
   get url(): string {
@@ -79,17 +112,20 @@ export class RealLab {
     return tabs
   }
 
-  /** Signs in through the provider: the SDK's redirect, the scripted login and consent, the callback. */
-  async login(tab: Tab, user = 'alice'): Promise<void> {
+  /**
+   * Signs in through the provider: the SDK's redirect, the scripted login and consent, the callback.
+   * `again`: past the provider's session too (prompt=login), e.g. to sign in as another user.
+   */
+  async login(tab: Tab, user = 'alice', { again = false } = {}): Promise<void> {
     const mark = this.op.mark()
     // The document that leaves is marked, so the one the provider sends back is told apart from it.
     await navigateFromPage(
       tab,
-      (u) => {
+      ([u, a]) => {
         ;(window as any).leftToSignIn = true
-        void (window as any).app.login(u)
+        void (window as any).app.login(u, a)
       },
-      user,
+      [user, again] as const,
     )
     await waitInTab(tab, 'back from the provider', (url) => location.href.startsWith(url) && !(window as any).leftToSignIn, this.url).catch(async (error: Error) => {
       throw new Error(`${error.message}; the tab shows ${await tab.evaluate(() => location.href).catch(String)}`)
@@ -100,11 +136,11 @@ export class RealLab {
     if (codeOk !== 1) throw new Error(`login: ${codeOk} authorization codes redeemed, not 1`)
   }
 
-  mark(): { op: number; api: number } {
-    return { op: this.op.mark(), api: this.api.mark() }
+  mark(): Mark {
+    return { op: this.op.mark(), api: this.api.mark(), apiB: this.apiB?.mark() ?? 0 }
   }
 
-  since(mark: { op: number; api: number }): Edges {
+  since(mark: Mark): Edges {
     const op = this.op.counters(mark.op)
     if (op.serverErrors.length) throw new Error(`provider error: ${op.serverErrors[0]}`)
     const api = this.api.counters(mark.api)
@@ -116,12 +152,31 @@ export class RealLab {
       api200: api.ok,
       api401: api.unauthorized,
       api401WithoutToken: api.withoutToken,
+      refreshesFor: op.refreshesFor,
+      apiB: this.apiB?.counters(mark.apiB) ?? null,
     }
+  }
+
+  /**
+   * The worker stops and starts again, as browsers stop idle workers: `tab`, the only tab of the
+   * app, leaves; the worker is stopped (on demand, or in WebKit by waiting out its ~10 s idle
+   * stop, the only way it has); the app loads again in `tab`. Throws unless the worker that
+   * controls it is a new instance, so a test never passes on a worker that merely sat idle.
+   */
+  async restartWorker(tab: Tab): Promise<void> {
+    const before = await workerInstance(tab)
+    await tab.goto('about:blank')
+    if (this.engine.can.stopWorkersInPlace) await this.engine.stopWorkers(tab)
+    else await new Promise((resolve) => setTimeout(resolve, 12_000))
+    await tab.goto(this.url)
+    await booted(tab)
+    const after = await workerInstance(tab)
+    if (before === null || after === null || after === before) throw new Error(`restartWorker: the worker did not restart (${before} → ${after})`)
   }
 
   async close(): Promise<void> {
     await this.context.close().catch(() => {})
-    await Promise.all([this.op.close(), this.api.close(), this.site.close()])
+    await Promise.all([this.op.close(), this.api.close(), this.apiB?.close(), this.site.close()])
   }
 }
 

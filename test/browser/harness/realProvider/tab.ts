@@ -7,6 +7,9 @@ export interface Call {
   /** The token's exp (seconds), when the API accepted it. */
   exp: number | null
   reason: string | null
+  /** The accepted token's sub and aud, as the API read them. */
+  sub: string | null
+  aud: string | string[] | null
 }
 
 export interface TabState {
@@ -19,6 +22,8 @@ export interface TabState {
 export interface GetterCall {
   reason: string | undefined
   forceRefresh: boolean | undefined
+  /** The resource the token was asked for; undefined: the default token. */
+  resource?: string | undefined
   result?: string
 }
 

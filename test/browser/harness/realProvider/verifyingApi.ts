@@ -9,6 +9,9 @@ export interface ApiLogEntry {
   /** Why a 401: no token, expired, revoked, or jose's error code. */
   reason?: string
   jti?: string
+  /** The token's aud and sub as sent, verified or not: which API's token reached this one, and whose. */
+  aud?: string
+  sub?: string
 }
 
 export interface ApiCounters {
@@ -34,13 +37,16 @@ export interface VerifyingApi extends Served {
  * The resource server: `GET /me` verifies the bearer token as a real API would (jose
  * jwtVerify against the provider's JWKS: ES256, typ at+jwt, iss, aud, exp) and answers
  * 200 with its claims or 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
+ * `GET /hop?to=<url>` redirects there (307), to see what a redirect carries to another API;
+ * with `redirected`, CORS also admits the `null` origin a browser sends after such a redirect.
  */
-export async function startVerifyingApi(options: { issuer: string; jwksUri: string; audience: string; pageOrigin: string }): Promise<VerifyingApi> {
+export async function startVerifyingApi(options: { issuer: string; jwksUri: string; audience: string; pageOrigin: string; redirected?: boolean }): Promise<VerifyingApi> {
   const jwks = createRemoteJWKSet(new URL(options.jwksUri))
   const log: ApiLogEntry[] = []
   const seen = new Set<string>()
   const revoked = new Set<string>()
-  const cors = {
+  const allowed = new Set([options.pageOrigin, ...(options.redirected ? ['null'] : [])])
+  const pageCors = {
     'Access-Control-Allow-Origin': options.pageOrigin,
     'Access-Control-Allow-Headers': 'Authorization, Content-Type',
     'Access-Control-Allow-Methods': 'GET, POST',
@@ -49,7 +55,11 @@ export async function startVerifyingApi(options: { issuer: string; jwksUri: stri
   }
   const served = await serve(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
+    const origin = req.headers.origin
+    const cors = origin && allowed.has(origin) ? { ...pageCors, 'Access-Control-Allow-Origin': origin } : pageCors
     if (req.method === 'OPTIONS') return void res.writeHead(204, cors).end()
+    const to = url.pathname === '/hop' ? url.searchParams.get('to') : null
+    if (to) return void res.writeHead(307, { ...cors, Location: to }).end()
     if (url.pathname !== '/me') return void res.writeHead(404, cors).end()
     const header = req.headers.authorization
     const entry: ApiLogEntry = { status: 401, authorization: header !== undefined }
@@ -60,7 +70,7 @@ export async function startVerifyingApi(options: { issuer: string; jwksUri: stri
     }
     if (!header?.startsWith('Bearer ')) return deny('no token')
     const token = header.slice(7)
-    entry.jti = jtiOf(token)
+    Object.assign(entry, unverified(token))
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer: options.issuer,
@@ -72,10 +82,10 @@ export async function startVerifyingApi(options: { issuer: string; jwksUri: stri
       if (revoked.has(String(payload.jti))) return deny('revoked')
       seen.add(String(payload.jti))
       entry.status = 200
-      answer(res, 200, cors, { sub: payload.sub, jti: payload.jti, exp: payload.exp })
+      answer(res, 200, cors, { sub: payload.sub, aud: payload.aud, jti: payload.jti, exp: payload.exp })
     } catch (error) {
-      const code = (error as { code?: string }).code
-      deny(code === 'ERR_JWT_EXPIRED' ? 'expired' : (code ?? 'invalid'))
+      const { code, claim } = error as { code?: string; claim?: string }
+      deny(code === 'ERR_JWT_EXPIRED' ? 'expired' : claim === 'aud' ? 'wrong audience' : (code ?? 'invalid'))
     }
   })
   const api: VerifyingApi = {
@@ -104,11 +114,13 @@ export async function startVerifyingApi(options: { issuer: string; jwksUri: stri
   return api
 }
 
-function jtiOf(token: string): string | undefined {
+/** What the log keeps of a token before it is verified: a malformed one keeps nothing. */
+function unverified(token: string): Pick<ApiLogEntry, 'jti' | 'aud' | 'sub'> {
   try {
-    return String(decodeJwt(token).jti)
+    const { jti, aud, sub } = decodeJwt(token)
+    return { jti: String(jti), aud: [aud ?? []].flat().join(' '), sub }
   } catch {
-    return undefined
+    return {}
   }
 }
 

@@ -8,6 +8,11 @@ export interface PageConfig {
   opOrigin: string
   apiOrigin: string
   audience: string
+  /**
+   * A second API, on its own origin, that takes tokens for its own resource (RFC 8707; issue 15):
+   * the worker lists it as `{ origin, resource }` and the SDK signs in for both. Absent: one API.
+   */
+  apiB?: { origin: string; resource: string }
   clientId: string
   /** The worker script 404s: the session runs in the page, through `fallback`. */
   inPage: boolean
@@ -27,7 +32,8 @@ export interface SdkPage {
   /** Completes a redirect sign-in when this load is its callback; true if it was. */
   handleCallback(): Promise<boolean>
   getAccessToken: GetAccessToken
-  login(user: string): Promise<void>
+  /** `again`: sign in even though the provider still has a session (prompt=login), e.g. as another user. */
+  login(user: string, again: boolean): Promise<void>
   /** The SDK's own local sign-out (no navigation to the provider). */
   signOutLocal(): Promise<void>
   signedIn(): Promise<boolean>
@@ -45,7 +51,7 @@ export async function startApp(sdk: SdkPage): Promise<void> {
   }
   // The shipped adapter, counted: which reason sw-bearer gave and whether it asked to skip caches.
   const getAccessToken: GetAccessToken = async (context) => {
-    const call: any = { reason: context?.reason, forceRefresh: context?.forceRefresh }
+    const call: any = { reason: context?.reason, forceRefresh: context?.forceRefresh, resource: context?.resource }
     app.getterCalls.push(call)
     try {
       const token = await sdk.getAccessToken(config.broken === 'ignore-force' ? { ...context, forceRefresh: false } : context)
@@ -68,16 +74,30 @@ export async function startApp(sdk: SdkPage): Promise<void> {
     for (const type of ['tokenchange', 'logout', 'error'] as const) {
       session.addEventListener(type, (e: any) => app.events.push({ type, code: e.detail?.error?.code }))
     }
+    session.addEventListener('resourcechange', ({ detail }) =>
+      app.events.push({ type: 'resourcechange', resource: detail.resource, hasToken: detail.hasToken, jti: detail.claims?.jti ?? null }),
+    )
     app.mode = () => session?.mode
+    // For what no helper below covers: a test reads the public API directly.
+    app.session = session
   } catch (e) {
     app.bootError = `register: ${describeError(e)}`
   }
-  app.login = (user: string) => sdk.login(user)
-  app.call = async () => {
-    const response = await fetch(`${config.apiOrigin}/me`)
+  app.login = (user: string, again = false) => sdk.login(user, again)
+  const callApi = async (origin: string) => {
+    const response = await fetch(`${origin}/me`)
     const body = await response.json().catch(() => null)
-    return { status: response.status, jti: body?.jti ?? null, exp: body?.exp ?? null, reason: body?.reason ?? null }
+    return { status: response.status, jti: body?.jti ?? null, exp: body?.exp ?? null, reason: body?.reason ?? null, sub: body?.sub ?? null, aud: body?.aud ?? null }
   }
+  app.call = () => callApi(config.apiOrigin)
+  app.callB = () => callApi(config.apiB!.origin)
+  // The session's view of one resource's token (undefined: the default one), claims cut to what tests compare.
+  app.tokenView = (resource?: string) => {
+    const { claims, hasToken } = resource === undefined ? session! : session!.resource(resource)
+    return { hasToken, aud: claims?.aud ?? null, sub: claims?.sub ?? null, jti: claims?.jti ?? null }
+  }
+  app.resources = () => session?.resources
+  app.refresh = (resource?: string) => session!.refresh(resource === undefined ? {} : { resource }).then((token) => token !== null)
   app.state = async () => ({ hasToken: session?.hasToken ?? null, sdkSignedIn: await sdk.signedIn() })
   app.signOut = async () => {
     if (config.broken !== 'sdk-only-signout') await session?.logout()

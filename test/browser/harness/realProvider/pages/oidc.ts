@@ -8,7 +8,8 @@ const userManager = new UserManager({
   redirect_uri: `${location.origin}/oidc.html`,
   response_type: 'code',
   scope: 'openid profile email offline_access api:read',
-  resource: config.audience,
+  // Both APIs' resources at sign-in, so the refresh token can get a token for either (RFC 8707 §2.2).
+  resource: config.apiB ? [config.audience, config.apiB.resource] : config.audience,
   // sw-bearer decides when to refresh; the SDK's own timer would race it.
   automaticSilentRenew: false,
   monitorSession: false,
@@ -25,7 +26,7 @@ await startApp({
     return true
   },
   getAccessToken: fromOidcClient(userManager),
-  login: (user) => userManager.signinRedirect({ login_hint: user }),
+  login: (user, again) => userManager.signinRedirect({ login_hint: user, ...(again && { prompt: 'login' }) }),
   signOutLocal: () => userManager.removeUser(),
   signedIn: async () => (await userManager.getUser()) !== null,
 })
