@@ -108,7 +108,8 @@ export type WorkerReply =
  */
 export type RefreshAnswer =
   | (Envelope<'refresh-ack'> & {})
-  | (Envelope<'refresh-result'> & { token: string | null })
+  /** `key`: the token is DPoP-bound (RFC 9449) to this non-extractable key pair; absent: Bearer. */
+  | (Envelope<'refresh-result'> & { token: string | null; key?: CryptoKeyPair })
   | (Envelope<'refresh-error'> & { error: WireError })
 
 type Body<M> = M extends Envelope<infer _T> ? Omit<M, keyof Envelope<string>> : never
@@ -150,6 +151,13 @@ function envelope(data: unknown): Rec | null {
 }
 
 const isTokenOrNull = (value: unknown): value is string | null => value === null || typeof value === 'string'
+
+/** A key pair that crossed postMessage: CryptoKeys clone as CryptoKeys, extractable or not. */
+function isKeyPair(value: unknown): value is CryptoKeyPair {
+  if (typeof value !== 'object' || value === null || typeof CryptoKey !== 'function') return false
+  const { privateKey, publicKey } = value as Rec
+  return privateKey instanceof CryptoKey && privateKey.type === 'private' && !privateKey.extractable && publicKey instanceof CryptoKey && publicKey.type === 'public'
+}
 
 function isWireError(value: unknown): value is WireError {
   if (typeof value !== 'object' || value === null) return false
@@ -278,7 +286,7 @@ export function parseRefreshAnswer(data: unknown): RefreshAnswer | null {
       return rec as unknown as RefreshAnswer
     case 'refresh-result':
       // The token's own validity is the worker's decision; here only its type.
-      return isTokenOrNull(rec.token) ? (rec as unknown as RefreshAnswer) : null
+      return isTokenOrNull(rec.token) && (rec.key === undefined || (rec.token !== null && isKeyPair(rec.key))) ? (rec as unknown as RefreshAnswer) : null
     case 'refresh-error':
       // The worker only learns from it that this refresh failed; the tab already reported why.
       return typeof rec.error === 'object' && rec.error !== null ? (rec as unknown as RefreshAnswer) : null

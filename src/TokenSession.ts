@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose'
 import { assertBearerToken } from '../common/bearerToken.js'
+import { readCredential, type DpopCredential } from '../common/dpopCredential.js'
 import type { Decision, SkipReason } from '../common/decision.js'
 import { fromWire, SwBearerError } from '../common/errors.js'
 import {
@@ -38,12 +39,17 @@ export interface GetAccessTokenContext {
 
 /**
  * What the app hands over: its auth SDK's getter. Resolves with an access token
- * (a header-safe string, RFC 6750 §2.1 b64token), or null/undefined when nobody is
+ * (a header-safe string, RFC 6750 §2.1 b64token, sent as Bearer), a DPoP-bound one
+ * (`{ token, type: 'DPoP', key }`, RFC 9449: the worker signs a proof per request with
+ * `key`, whose private key must be non-extractable), or null/undefined when nobody is
  * signed in. Getters that ignore the context keep working, though the 401 path then
  * depends on the SDK noticing by itself that its cached token is bad.
  * Called through the worker's single flight: at most one call at a time across all tabs.
  */
-export type GetAccessToken = (context: GetAccessTokenContext) => Promise<string | null | undefined>
+export type GetAccessToken = (context: GetAccessTokenContext) => Promise<string | DpopCredential | null | undefined>
+
+/** What a getter's answer comes to: the token, and the key a DPoP-bound one is bound to. */
+type Credential = { token: string; key?: CryptoKeyPair } | null
 
 export interface TokenChangeDetail {
   claims: JWTPayload | null
@@ -125,7 +131,7 @@ export class TokenSession extends EventTarget {
   #reconnect: () => Promise<void>
   #reconnecting: Promise<void> | undefined
   /** The getter's call under way in this tab, per resource ('' for the default token). */
-  #providerCalls = new Map<string, { promise: Promise<string | null>; forceRefresh: boolean }>()
+  #providerCalls = new Map<string, { promise: Promise<Credential>; forceRefresh: boolean }>()
   #resources = new ResourceStates()
   #early: SwBearerError[] | undefined = []
   #setup: SessionSetup
@@ -420,6 +426,15 @@ export class TokenSession extends EventTarget {
    * again instead of joining a call that may never settle.
    */
   callProvider(context: GetAccessTokenContext, timeoutMs: number): Promise<string | null> {
+    return this.provide(context, timeoutMs).then((credential) => {
+      // The page's own fetch cannot sign proofs with the worker's rules: a bound token is not sent as Bearer.
+      if (credential?.key) throw new SwBearerError('invalid-token', 'In-page mode sends Bearer tokens only; a DPoP-bound token needs the service worker')
+      return credential?.token ?? null
+    })
+  }
+
+  /** @internal callProvider, for the worker: the token and, for a DPoP-bound one, its key. */
+  provide(context: GetAccessTokenContext, timeoutMs: number): Promise<Credential> {
     // A call for one resource never answers another's: each token is for its own audience.
     const key = context.resource ?? ''
     let call = this.#providerCalls.get(key)
@@ -436,26 +451,27 @@ export class TokenSession extends EventTarget {
     return withTimeout(promise, timeoutMs, () => this.#forget(key, promise))
   }
 
-  #forget(key: string, promise: Promise<string | null>): void {
+  #forget(key: string, promise: Promise<Credential>): void {
     if (this.#providerCalls.get(key)?.promise === promise) this.#providerCalls.delete(key)
   }
 
-  async #askProvider(context: GetAccessTokenContext): Promise<string | null> {
+  async #askProvider(context: GetAccessTokenContext): Promise<Credential> {
     let token: unknown
     try {
       // A fresh object each call: a getter that keeps or changes it touches nothing of ours.
-      token = (await this.#getAccessToken({ resource: undefined, ...context })) ?? null
+      token = await this.#getAccessToken({ resource: undefined, ...context })
     } catch (error) {
       throw new SwBearerError('provider-failed', `getAccessToken failed: ${describe(error)}`, { cause: error })
     }
-    if (token !== null) assertBearerToken(token)
-    return token as string | null
+    return readCredential(token)
   }
 
   async #answerRefresh(port: MessagePort, context: GetAccessTokenContext, timeoutMs: number): Promise<void> {
     port.postMessage(refreshAnswer('refresh-ack', {}))
     try {
-      port.postMessage(refreshAnswer('refresh-result', { token: await this.callProvider(context, timeoutMs) }))
+      const credential = await this.provide(context, timeoutMs)
+      // The key pair crosses as CryptoKeys (structured clone): never exported, never in a message's text.
+      port.postMessage(refreshAnswer('refresh-result', credential?.key ? { token: credential.token, key: credential.key } : { token: credential?.token ?? null }))
     } catch (error) {
       const failure = error as SwBearerError
       port.postMessage(refreshAnswer('refresh-error', { error: failure.toWire() }))

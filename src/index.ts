@@ -19,3 +19,4 @@ export type { ResourceView, ResourceChangeDetail } from './resources/ResourceSta
 export { SwBearerError, isSwBearerError } from '../common/errors.js'
 export type { SwBearerErrorCode } from '../common/errors.js'
 export type { ApiOrigin } from '../common/origins.js'
+export type { DpopCredential } from '../common/dpopCredential.js'

@@ -1,7 +1,11 @@
 /// <reference lib="webworker" />
 
-/** What to send once a slot is free: a request, "not yet" (a promise to wait for), or "no longer" (null). */
-type Build = () => Request | Promise<unknown> | null
+/**
+ * What to send once a slot is free: a request; one still being made in the slot (`{ ready }`: a
+ * DPoP proof being signed for the token taken then); "not yet" (a promise to wait for); or
+ * "no longer" (null).
+ */
+type Build = () => Request | { ready: Promise<Request> } | Promise<unknown> | null
 
 /**
  * Caps the fetches this worker has in flight. One worker sends for every tab, and
@@ -48,6 +52,11 @@ export class FetchLimiter {
     } catch (error) {
       this.#release()
       return Promise.reject(error)
+    }
+    if (built !== null && !(built instanceof Request) && 'ready' in built) {
+      const response = built.ready.then((request) => fetch(request))
+      response.then(this.#release, this.#release)
+      return response
     }
     if (!(built instanceof Request)) {
       this.#release()

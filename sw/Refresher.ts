@@ -6,6 +6,7 @@ import { askClient, type Answer, type AskContext } from './askClient.js'
 import { Backoff } from './Backoff.js'
 import { scopeWindows, tellClient } from './broadcast.js'
 import { DEV } from './dev.js'
+import { bindToken } from './dpop/binding.js'
 import { sleep } from './sleep.js'
 import type { TokenState } from './TokenState.js'
 
@@ -188,6 +189,8 @@ export class Refresher {
 
   async #askAndApply(clientId: string | undefined, context: AskContext, generation: number, refused: string | null): Promise<RefreshOutcome> {
     const { answer, client } = await this.#askTabs(clientId, context)
+    // A DPoP-bound token's proofs are prepared before the checks below, so none goes stale meanwhile.
+    const bound = answer.kind === 'token' && answer.key && isBearerToken(answer.token) ? await bindToken(answer.token, answer.key) : null
     await this.#reread()
     if (this.#state.generation !== generation) return 'discarded'
     if (answer.kind === 'token' && answer.token === null) {
@@ -206,11 +209,14 @@ export class Refresher {
         code: 'stale-token',
         message: DEV ? 'getAccessToken returned the token the API had just refused; is forceRefresh passed to the SDK?' : 'stale token',
       })
-    } else if (answer.kind === 'token' && isBearerToken(answer.token)) {
+    } else if (answer.kind === 'token' && isBearerToken(answer.token) && (!answer.key || bound)) {
       this.backoff.succeed()
-      await this.#state.set(answer.token, 'refresh', false, context.forceRefresh)
+      await this.#state.set(answer.token, 'refresh', false, context.forceRefresh, bound)
       this.#brought = { token: answer.token, at: performance.now() }
       return 'refreshed'
+    } else if (answer.kind === 'token' && answer.key) {
+      // Never sent as Bearer instead (RFC 9449 §7.2): the API would refuse it, and should.
+      this.#tell(client!, { code: 'invalid-token', message: DEV ? 'getAccessToken returned a DPoP key that cannot sign proofs (ES256, ES384, ES512, RS*, PS* or EdDSA)' : 'invalid DPoP key' })
     }
     this.backoff.fail()
     return 'failed'

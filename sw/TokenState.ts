@@ -2,6 +2,7 @@ import type { JWTPayload } from 'jose'
 import type { ResourceState, SessionState, StateCause } from '../common/protocol.js'
 import { isBearerToken } from '../common/bearerToken.js'
 import { readClaims } from '../common/claims.js'
+import { bindToken, type DpopBinding } from './dpop/binding.js'
 import { readToken, recordKey, writeToken, type RecordKey } from './tokenStore.js'
 
 // IndexedDB waits without end behind a blocked upgrade (another connection that ignores
@@ -35,8 +36,10 @@ export interface TokenStateOptions {
  */
 export class TokenState {
   token: string | null = null
-  /** `Bearer <token>`, built once per token rather than once per request. */
+  /** `Bearer <token>`, or `DPoP <token>` for a bound one, built once per token rather than once per request. */
   header: string | null = null
+  /** For a DPoP-bound token (RFC 9449): its key, signer and `ath`; null for a Bearer token. */
+  dpop: DpopBinding | null = null
   claims: JWTPayload | null = null
   /**
    * The issuer's clock minus this browser's, in seconds, as far as tokens tell: a wrong
@@ -124,8 +127,10 @@ export class TokenState {
     this.#stamp = stamp
     // Storage is not the page: anything could have written there. Check it like a set,
     // and tell the tabs, which may think they are signed in, when one fails.
-    const valid = isBearerToken(token?.token)
-    this.#hold(valid ? token!.token : null)
+    // A bound token whose key is gone or cannot sign is no token: never sent as Bearer (RFC 9449 §7.2).
+    const binding = isBearerToken(token?.token) && token!.key ? await bindToken(token!.token, token!.key) : null
+    const valid = isBearerToken(token?.token) && (!token!.key || binding !== null)
+    this.#hold(valid ? token!.token : null, binding)
     // A default token stored without one (by a version before resources) starts a sign-in of its
     // own: a resource's token stored beside it by a later version is not known to be the same one's.
     this.session = !valid ? null : (token!.session ?? (this.#sessionOf ? null : newSession()))
@@ -191,7 +196,7 @@ export class TokenState {
    * `explicit` marks a set or logout a person asked for, which outranks any refresh
    * still in flight; `fresh` a token the provider was asked to mint (forceRefresh).
    */
-  async set(token: string | null, cause: StateCause, explicit: boolean, fresh = false): Promise<SessionState> {
+  async set(token: string | null, cause: StateCause, explicit: boolean, fresh = false, dpop: DpopBinding | null = null): Promise<SessionState> {
     await this.load()
     if (explicit) this.generation++
     if (token === null) this.logouts++
@@ -200,7 +205,7 @@ export class TokenState {
     if (token === null && this.token === null && this.known) return this.snapshot(cause)
     const before = this.claims
     this.known = true
-    this.#hold(token)
+    this.#hold(token, dpop)
     this.#learnClock(fresh)
     const previous = this.session
     this.session = this.#sessionOf ? this.#sessionOf() : nextSession(this.session, explicit, token, before, this.claims)
@@ -213,7 +218,7 @@ export class TokenState {
 
   async #store(state: SessionState): Promise<void> {
     try {
-      const write = writeToken(this.token, state.stamp, this.clockOffset, this.#key, this.session ?? undefined)
+      const write = writeToken(this.token, state.stamp, this.clockOffset, this.#key, this.session ?? undefined, this.dpop?.key)
       await Promise.race([write, timeout(STORAGE_TIMEOUT_MS)])
     } catch (error) {
       // Memory still holds it and the next successful write will persist it; but a worker
@@ -223,9 +228,10 @@ export class TokenState {
     this.#onChange(state)
   }
 
-  #hold(token: string | null): void {
+  #hold(token: string | null, dpop: DpopBinding | null = null): void {
     this.token = token
-    this.header = token === null ? null : `Bearer ${token}`
+    this.dpop = token === null ? null : dpop
+    this.header = token === null ? null : `${this.dpop ? 'DPoP' : 'Bearer'} ${token}`
     this.claims = token === null ? null : readClaims(token)
   }
 }

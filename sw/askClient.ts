@@ -15,7 +15,8 @@ export interface AskContext {
 
 /** What one tab made of a refresh request. */
 export type Answer =
-  | { kind: 'token'; token: string | null }
+  /** `key`: the token is DPoP-bound to it (RFC 9449); absent: a Bearer token. */
+  | { kind: 'token'; token: string | null; key?: CryptoKeyPair }
   | { kind: 'error'; error: WireError }
   /** Never acknowledged, closed, or went away: worth asking another tab. */
   | { kind: 'gone' }
@@ -56,7 +57,7 @@ export function askClient(client: Client, { reason, forceRefresh, resource }: As
           void self.clients.get(client.id).then((found) => found || finish({ kind: 'gone' }))
         }, ALIVE_CHECK_MS)
       } else if (answer?.type === 'refresh-result') {
-        finish({ kind: 'token', token: answer.token })
+        finish(answer.key ? { kind: 'token', token: answer.token, key: answer.key } : { kind: 'token', token: answer.token })
       } else if (answer?.type === 'refresh-error') {
         finish({ kind: 'error', error: answer.error })
       }

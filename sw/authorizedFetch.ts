@@ -5,6 +5,8 @@ import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import { FetchLimiter } from './FetchLimiter.js'
 import type { Refresher } from './Refresher.js'
+import { asksForNonce, DpopNonces } from './dpop/nonces.js'
+import { targetUri } from './dpop/proof.js'
 import { sleep } from './sleep.js'
 import type { TokenState } from './TokenState.js'
 
@@ -20,9 +22,10 @@ export interface AuthorizedFetchOptions {
 }
 
 // A copy's headers are mutable: cheaper than building a Headers and a second init (bench row 1).
-function withToken(request: Request, header: string): Request {
+function withToken(request: Request, header: string, proof?: string): Request {
   const copy = new Request(request)
   copy.headers.set('Authorization', header)
+  if (proof !== undefined) copy.headers.set('DPoP', proof)
   return copy
 }
 
@@ -45,6 +48,32 @@ const OWN_TRAFFIC: Step = { kind: 'skipped', reason: 'auth-route' }
  */
 export function authorizedFetch({ origins, state, refresher, expiry, report }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
+  const nonces = new DpopNonces()
+
+  /**
+   * The request with the current token, as it leaves: a DPoP-bound token (RFC 9449 §7) with a
+   * fresh proof for this request, signed in its slot; `sent` notes the nonce the proof carried.
+   */
+  function authorized(outgoing: Request, sent: Sent): Request | { ready: Promise<Request> } {
+    const header = state.header!
+    const dpop = state.dpop
+    sent.token = state.token
+    sent.nonce = false
+    if (!dpop) return withToken(outgoing, header)
+    const origin = new URL(outgoing.url).origin
+    const nonce = nonces.get(origin)
+    sent.nonce = nonce ?? null
+    // iat on the issuer's clock as far as tokens tell (see TokenState.clockOffset): the API's, usually.
+    const iat = Math.floor(Date.now() / 1000 + state.clockOffset)
+    const claims = { jti: crypto.randomUUID(), htm: outgoing.method, htu: targetUri(outgoing.url), iat, ath: dpop.ath, ...(nonce !== undefined && { nonce }) }
+    return { ready: dpop.sign(claims).then((proof) => withToken(outgoing, header, proof)) }
+  }
+
+  /** Takes the nonce a DPoP response carries (RFC 9449 §8.2: a 2xx too), for the next proofs. */
+  const learn = (response: Response | null, sent: Sent) => {
+    if (response && sent.token !== null && sent.nonce !== false) nonces.learn(new URL(response.url || 'null:').origin, response)
+    return response
+  }
   // Only a retry's build ever says "no longer" (null), so the other sends always get a response.
   const sendBare = (build: () => Request) => limiter.fetch(build) as Promise<Response>
   // A 401 says something about our token only when an API origin said it, not a
@@ -97,7 +126,16 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
    * refresh, `bare` true): one refresh for everyone, then one retry of `replay` with the
    * new token, unless the session ended meanwhile. Resolves with `first` when nothing is retried.
    */
-  async function recover(first: Response, replay: Request, clientId: string | undefined, { sent, held, bare, logouts }: SentWith): Promise<Response> {
+  async function recover(first: Response, replay: Request, clientId: string | undefined, { sent, held, bare, logouts, nonce }: SentWith): Promise<Response> {
+    if (sent !== null && nonce !== false && asksForNonce(first)) {
+      // The API wants a proof with its nonce (RFC 9449 §9): not a refused token. Once, with the
+      // nonce it gave, and no provider call; a 401 to that goes on below like any other.
+      const again = await nonceRetry(first, replay, logouts, nonce)
+      if (again && !refusedByApi(again)) return (refresher.accepted(), again)
+      // Challenged again: the nonce is not the token's fault, and no refresh would mend it.
+      if (again && asksForNonce(again)) return again
+      if (again) first = again
+    }
     if (sent === null) {
       // It went without a token during a refresh: retry with what that refresh brings, if anything.
       if (!bare) return first
@@ -111,9 +149,11 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
       if (outcome === 'failed') report?.(replay, clientId, { kind: 'refresh-failed', code: 'provider-failed' })
     }
     if (state.header === null || state.token === sent || state.logouts !== logouts) return first
-    const retried = { token: null as string | null }
-    const retry = await sendWithCurrent(replay, logouts, retried, true)
+    const retried: Sent = { token: null }
+    // A DPoP retry may meet a nonce that rotated meanwhile: keep `replay` unread for that one too.
+    let retry = await sendWithCurrent(state.dpop ? replay.clone() : replay, logouts, retried, true)
     if (retry === null) return first
+    if (retried.nonce !== false && retried.nonce !== undefined && asksForNonce(retry)) retry = (await nonceRetry(retry, replay, logouts, retried.nonce)) ?? retry
     report?.(replay, clientId, { kind: 'retried', status: retry.status })
     void first.body?.cancel()
     // A token refused the moment it arrived means the provider is not really refreshing.
@@ -122,22 +162,39 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
     return retry
   }
 
+  /**
+   * A nonce challenge's one retry: with the same token, when the challenge brought a nonce the
+   * proof did not carry. Null when there is none to make (no new nonce, or the session ended).
+   */
+  async function nonceRetry(challenge: Response, replay: Request, logouts: number, used: string | null): Promise<Response | null> {
+    const origin = new URL(challenge.url || replay.url).origin
+    nonces.learn(origin, challenge)
+    if (nonces.get(origin) === (used ?? undefined) || !state.dpop) return null
+    const sent: Sent = { token: null }
+    // A copy: `replay` stays unread for the retry after a refresh.
+    const again = await sendWithCurrent(replay.clone(), logouts, sent, true)
+    if (again) void challenge.body?.cancel()
+    return again
+  }
+
   // The token is put on as the request leaves the queue (see FetchLimiter): behind a storm
   // that is after the 401s ahead of it were refreshed, so it goes with the new token, once.
   // Logout wins: a request of the session that ended never takes the next one's token, and a
   // retry is not sent at all once it ended (a retry queued behind a storm may leave after it).
-  function sendWithCurrent(outgoing: Request, logouts: number, sent: { token: string | null }, retry = false) {
-    return limiter.fetch(() => {
-      sent.token = null
-      if (state.header === null || state.logouts !== logouts) return retry ? null : outgoing
-      // A refresh began while it queued: the token it would take is being replaced. An app
-      // request waits for it without holding a slot, so the SDK's own requests still get one.
-      // A document's script or style never waits (see settle): its 401, if any, is retried.
-      const flight = refresher.inFlight
-      if (flight && outgoing.destination === '') return flight.catch(() => {})
-      sent.token = state.token
-      return withToken(outgoing, state.header)
-    })
+  function sendWithCurrent(outgoing: Request, logouts: number, sent: Sent, retry = false) {
+    return limiter
+      .fetch(() => {
+        sent.token = null
+        sent.nonce = false
+        if (state.header === null || state.logouts !== logouts) return retry ? null : outgoing
+        // A refresh began while it queued: the token it would take is being replaced. An app
+        // request waits for it without holding a slot, so the SDK's own requests still get one.
+        // A document's script or style never waits (see settle): its 401, if any, is retried.
+        const flight = refresher.inFlight
+        if (flight && outgoing.destination === '') return flight.catch(() => {})
+        return authorized(outgoing, sent)
+      })
+      .then((response) => learn(response, sent))
   }
 
   /** Once the token may be sent: true when the request must go bare instead (see settle). */
@@ -172,7 +229,7 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
       const replay = request.method === 'GET' || request.method === 'HEAD' ? request : request.clone()
       const logouts = state.logouts
       const held = state.token
-      const sent = { token: null as string | null }
+      const sent: Sent = { token: null }
       const first = (await (bare ? sendBare(() => request) : sendWithCurrent(request, logouts, sent)))!
       // Told as it went: a session that ended while it queued sent it bare.
       if (!bare) report?.(request, clientId, sent.token !== null ? INJECTED : SIGNED_OUT)
@@ -180,8 +237,11 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
         if (sent.token !== null) refresher.accepted()
         return first
       }
-      return recover(first, replay, clientId, { sent: sent.token, held, bare, logouts })
+      return recover(first, replay, clientId, { sent: sent.token, held, bare, logouts, nonce: sent.nonce === undefined ? false : sent.nonce })
     },
+
+    /** What a strategy of the app's got back: a DPoP response's nonce counts too (see learn). */
+    observe: (response: Response, sent: SentWith) => void learn(response, { token: sent.sent, nonce: sent.nonce }),
 
     /**
      * The request as it may leave now, for a fetch sw-bearer does not make itself (an app's
@@ -190,14 +250,17 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
     async authorize(request: Request, clientId: string | undefined): Promise<{ request: Request; with: SentWith }> {
       if (isFormPost(request) && (await isTokenEndpointRequest(request))) {
         report?.(request, clientId, OWN_TRAFFIC)
-        return { request, with: { sent: null, held: state.token, bare: false, logouts: state.logouts } }
+        return { request, with: { sent: null, held: state.token, bare: false, logouts: state.logouts, nonce: false } }
       }
       const bare = await ready(request, clientId)
       const logouts = state.logouts
       const held = state.token
       if (!bare) report?.(request, clientId, state.header === null ? SIGNED_OUT : INJECTED)
-      if (bare || state.header === null) return { request, with: { sent: null, held, bare, logouts } }
-      return { request: withToken(request, state.header), with: { sent: state.token, held, bare, logouts } }
+      if (bare || state.header === null) return { request, with: { sent: null, held, bare, logouts, nonce: false } }
+      const sent: Sent = { token: null }
+      const built = authorized(request, sent)
+      const outgoing = built instanceof Request ? built : await built.ready
+      return { request: outgoing, with: { sent: sent.token, held, bare, logouts, nonce: sent.nonce === undefined ? false : sent.nonce } }
     },
   }
 }
@@ -212,4 +275,13 @@ export interface SentWith {
   bare: boolean
   /** The logout count when it left: a logout since ends its session. */
   logouts: number
+  /** With a DPoP-bound token: the nonce its proof carried, or null for none; false for Bearer or no token. */
+  nonce: string | null | false
+}
+
+/** What one send put on the request, noted as it left the queue. */
+interface Sent {
+  token: string | null
+  /** See SentWith.nonce; unset until the request leaves. */
+  nonce?: string | null | false
 }

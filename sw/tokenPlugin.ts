@@ -39,6 +39,7 @@ export function tokenPlugin(sendFor: (request: Request) => Send, isForApi: (requ
       if (!sent) return response
       // The room of the request requestWillFetch authorized: a listed origin's (see isForApi).
       const send = sendFor(request)
+      send.observe(response, sent)
       if (!send.refusedByApi(response)) {
         if (sent.sent !== null) send.accepted()
         return response

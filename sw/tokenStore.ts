@@ -11,6 +11,8 @@ export interface StoredToken {
    * while the default token's is the same. Absent in what versions before resources wrote.
    */
   session?: string
+  /** The key pair a DPoP-bound token is bound to (RFC 9449): stored as CryptoKeys, never exported. */
+  key?: CryptoKeyPair
 }
 
 interface TokenDB extends DBSchema {
@@ -72,10 +74,17 @@ export async function readToken(key: RecordKey = DEFAULT_KEY): Promise<{ token: 
 }
 
 /** Writes the token (or its absence) and the stamp in one transaction. */
-export async function writeToken(token: string | null, stamp: number, clockOffset = 0, key: RecordKey = DEFAULT_KEY, sessionId?: string): Promise<void> {
+export async function writeToken(
+  token: string | null,
+  stamp: number,
+  clockOffset = 0,
+  key: RecordKey = DEFAULT_KEY,
+  sessionId?: string,
+  dpopKey?: CryptoKeyPair,
+): Promise<void> {
   const tx = (await open()).transaction(['session', 'meta'], 'readwrite')
   const session = tx.objectStore('session')
-  const record: StoredToken = sessionId === undefined ? { token: token!, stamp, clockOffset } : { token: token!, stamp, clockOffset, session: sessionId }
+  const record: StoredToken = { token: token!, stamp, clockOffset, ...(sessionId !== undefined && { session: sessionId }), ...(dpopKey && { key: dpopKey }) }
   await Promise.all([
     token === null ? session.delete(key.token) : session.put(record, key.token),
     tx.objectStore('meta').put(stamp, key.stamp),

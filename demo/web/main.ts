@@ -1,4 +1,4 @@
-import { isSwBearerError, registerTokenServiceWorker, type GetAccessTokenContext, type TokenSession } from '../../src/index.ts'
+import { isSwBearerError, registerTokenServiceWorker, type GetAccessToken, type GetAccessTokenContext, type TokenSession } from '../../src/index.ts'
 import { ActivityLog } from './ActivityLog.ts'
 import { getProfile, isOk, listNotes, postNote, revokeSession, type Answer, type Note, type Profile } from './api.ts'
 import { completeRedirect, getAccessToken, signIn, signOut } from './auth.ts'
@@ -15,7 +15,7 @@ let notes: Note[] = []
 let toastTimer: ReturnType<typeof setTimeout> | undefined
 
 /** The SDK's getter (the shipped adapter), wrapped only to tell the log when the worker asked. */
-async function loggedGetAccessToken(context: GetAccessTokenContext): Promise<string | null> {
+async function loggedGetAccessToken(context: GetAccessTokenContext): ReturnType<GetAccessToken> {
   const token = await getAccessToken(context)
   if (context.reason !== 'startup') {
     const how = context.forceRefresh ? 'oidc-client-ts skipped its stored token and used its refresh token at the provider' : 'oidc-client-ts gave its stored one'

@@ -79,4 +79,21 @@ describe('FetchLimiter', () => {
     expect(await limiter.fetch(() => null)).toBeNull()
     expect(await (await limiter.fetch(() => new Request('http://a.test/next')))!.text()).toBe('http://a.test/next')
   })
+
+  it('a request still being made in its slot (a DPoP proof being signed) holds the slot until sent, and frees it when making it fails', async () => {
+    const started: string[] = []
+    vi.stubGlobal('fetch', async (request: Request) => (started.push(request.url), new Response(request.url)))
+    const limiter = new FetchLimiter(1)
+    let sign!: () => void
+    const signed = new Promise<Request>((resolve) => (sign = () => resolve(new Request('http://a.test/signed'))))
+    const first = limiter.fetch(() => ({ ready: signed }))
+    const second = limiter.fetch(() => new Request('http://a.test/second'))
+    await new Promise((r) => setTimeout(r, 5))
+    expect(started).toEqual([])
+    sign()
+    expect(await (await first)!.text()).toBe('http://a.test/signed')
+    expect(await (await second)!.text()).toBe('http://a.test/second')
+    await expect(limiter.fetch(() => ({ ready: Promise.reject(new Error('no key')) }))).rejects.toThrow('no key')
+    expect(await (await limiter.fetch(() => new Request('http://a.test/after')))!.text()).toBe('http://a.test/after')
+  })
 })
