@@ -20,6 +20,18 @@ export interface OpenIdProviderOptions {
   issuerSlash?: boolean
   /** 'auto' (default): signed in as login_hint at once. 'form': a login page asks for a name. */
   login?: 'auto' | 'form'
+  /**
+   * DPoP (RFC 9449) at the token endpoint; off by default. `true` is `{ nonce: true, required: true }`.
+   * Off, oidc-provider still honours a proof that is sent (its default), but asks for none and has no nonces.
+   */
+  dpop?: boolean | DpopProviderOptions
+}
+
+export interface DpopProviderOptions {
+  /** Every proof must carry the provider's nonce: a new key's first token request is answered `use_dpop_nonce` (default true). */
+  nonce?: boolean
+  /** The client is `dpop_bound_access_tokens`: a token request without a proof fails (default true). */
+  required?: boolean
 }
 
 export interface ProviderLogEntry {
@@ -31,6 +43,10 @@ export interface ProviderLogEntry {
   ok?: boolean
   error?: string
   detail?: string
+  /** A token request that carried a `DPoP` proof header. */
+  dpop?: boolean
+  /** A successful token answer's token_type: 'DPoP' when the access token is bound. */
+  tokenType?: string
 }
 
 export interface ProviderCounters {
@@ -45,6 +61,14 @@ export interface ProviderCounters {
   grantRevoked: number
   logins: number
   serverErrors: string[]
+  /** Token requests that carried a DPoP proof. */
+  dpopTokenRequests: number
+  /** Successful token answers with token_type DPoP (a bound access token). */
+  dpopTokens: number
+  /** Token answers `use_dpop_nonce`: the proof lacked the provider's current nonce. */
+  useDpopNonce: number
+  /** Token answers `invalid_dpop_proof`. */
+  invalidDpopProof: number
 }
 
 export interface OpenIdProvider {

@@ -3,6 +3,7 @@
 // one API audience or several (RFC 8707 resource indicators), Auth0's paths. Its log counts
 // what happens at the token endpoint, so tests and the demo judge an SDK by what reached the
 // provider, not by its internals.
+import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import { exportJWK, generateKeyPair } from 'jose'
 import Provider, { errors } from 'oidc-provider'
@@ -18,6 +19,7 @@ import Provider, { errors } from 'oidc-provider'
  *   accessTokenTtl: number,
  *   issuerSlash?: boolean,
  *   login?: 'auto' | 'form',
+ *   dpop?: boolean | { nonce?: boolean, required?: boolean },
  * }} OpenIdProviderOptions
  *
  * @typedef {{
@@ -28,6 +30,8 @@ import Provider, { errors } from 'oidc-provider'
  *   ok?: boolean,
  *   error?: string,
  *   detail?: string,
+ *   dpop?: boolean,
+ *   tokenType?: string,
  * }} ProviderLogEntry
  *
  * @typedef {{
@@ -40,6 +44,10 @@ import Provider, { errors } from 'oidc-provider'
  *   grantRevoked: number,
  *   logins: number,
  *   serverErrors: string[],
+ *   dpopTokenRequests: number,
+ *   dpopTokens: number,
+ *   useDpopNonce: number,
+ *   invalidDpopProof: number,
  * }} ProviderCounters
  */
 
@@ -55,6 +63,8 @@ export const CLIENT_ID = 'spa'
  * (or `alice`); `login: 'form'`: a login page asks for a name (no password) and signs in as
  * that. Either consents to everything asked. `issuerSlash` ends the issuer in '/', as
  * auth0-spa-js insists.
+ * `dpop` (RFC 9449; see dpopFeature): the client must prove a key at the token endpoint, which
+ * binds its access and refresh tokens to it, and the endpoint hands out nonces.
  *
  * @param {OpenIdProviderOptions} options
  */
@@ -78,6 +88,7 @@ export async function startOpenIdProvider(options) {
   /** @param {Omit<ProviderLogEntry, 'at'>} entry */
   const note = (entry) => void log.push({ at: Date.now() - t0, ...entry })
   const state = { accessTokenTtl: options.accessTokenTtl, tokenDelayMs: 0 }
+  const dpop = dpopFeature(options.dpop)
 
   const provider = new Provider(issuer, {
     clients: [
@@ -89,6 +100,7 @@ export async function startOpenIdProvider(options) {
         response_types: ['code'],
         redirect_uris: redirectUris,
         post_logout_redirect_uris: postLogoutRedirectUris,
+        ...dpop?.client,
       },
     ],
     jwks: await signingKeys(),
@@ -105,6 +117,7 @@ export async function startOpenIdProvider(options) {
     scopes: ['openid', 'offline_access', 'email', 'profile'],
     features: {
       devInteractions: { enabled: false },
+      ...(dpop && { dPoP: dpop.feature }),
       revocation: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
@@ -141,7 +154,9 @@ export async function startOpenIdProvider(options) {
   })
   // The resource a token request asked for; none asked means the default one.
   const resourceOf = (ctx) => [ctx.oidc?.params?.resource ?? audience].flat().join(' ')
-  provider.on('grant.success', (ctx) => note({ event: 'token', grant: ctx.oidc.params?.grant_type, resource: resourceOf(ctx), ok: true }))
+  provider.on('grant.success', (ctx) =>
+    note({ event: 'token', grant: ctx.oidc.params?.grant_type, resource: resourceOf(ctx), ok: true, tokenType: ctx.body?.token_type }),
+  )
   provider.on('grant.error', (ctx, err) =>
     note({ event: 'token', grant: ctx.oidc?.params?.grant_type, resource: resourceOf(ctx), ok: false, error: err.error, detail: err.error_detail ?? err.error_description }),
   )
@@ -154,7 +169,7 @@ export async function startOpenIdProvider(options) {
     const interaction = /^\/interaction\/[^/]+$/.test(path) && (req.method === 'GET' || (login === 'form' && req.method === 'POST'))
     if (interaction) return void interact(provider, req, res, note, login).catch((e) => res.writeHead(500).end(String(e)))
     if (path === '/oauth/token' && req.method === 'POST') {
-      note({ event: 'token-request' })
+      note({ event: 'token-request', dpop: req.headers.dpop !== undefined })
       // A token endpoint across the internet: slow enough for requests to overlap a refresh.
       if (state.tokenDelayMs > 0) return void setTimeout(() => callback(req, res), state.tokenDelayMs)
     }
@@ -270,6 +285,30 @@ function summarize(entries) {
     grantRevoked: entries.filter((e) => e.event === 'grant-revoked').length,
     logins: entries.filter((e) => e.event === 'login').length,
     serverErrors: entries.filter((e) => e.event === 'server-error').map((e) => String(e.detail).slice(0, 300)),
+    dpopTokenRequests: entries.filter((e) => e.event === 'token-request' && e.dpop).length,
+    dpopTokens: answers.filter((e) => e.ok && e.tokenType === 'DPoP').length,
+    useDpopNonce: answers.filter((e) => e.error === 'use_dpop_nonce').length,
+    invalidDpopProof: answers.filter((e) => e.error === 'invalid_dpop_proof').length,
+  }
+}
+
+/**
+ * The `dpop` option as oidc-provider's settings, or null when off. oidc-provider 9 has
+ * features.dPoP on by default (a proof sent is honoured, none is asked for, no nonces): off
+ * leaves exactly that. On: `nonce` (default true) makes every proof carry a server nonce
+ * (RFC 9449 §8), so the first token request of a new key is answered use_dpop_nonce;
+ * `required` (default true) is the client's dpop_bound_access_tokens (§5.2), so a token
+ * request without a proof fails instead of quietly yielding a Bearer token. Refresh tokens of
+ * a public client are bound to the proof's key whatever `required` says.
+ * @param {OpenIdProviderOptions['dpop']} option
+ */
+function dpopFeature(option) {
+  if (!option) return null
+  const { nonce = true, required = true } = option === true ? {} : option
+  return {
+    // The secret the nonces are derived from: a fresh one per start, as nothing outlives it.
+    feature: { enabled: true, ...(nonce && { nonceSecret: randomBytes(32), requireNonce: () => true }) },
+    client: required ? { dpop_bound_access_tokens: true } : {},
   }
 }
 
