@@ -79,8 +79,11 @@ async function forResource(userManager: UserManagerLike, user: OidcUserLike, res
     const fresh = await userManager.signinSilent({ resource })
     if (!fresh) return null
     token = fresh.access_token
+    // If this write fails (storage full), the resource's token stays stored as the default one
+    // beside the rotated refresh token; the worker refuses it for the default (it is another
+    // room's token) and the next 401 renews the default. The resource's token is good either way.
     Object.assign(fresh, { access_token: user.access_token, expires_at: user.expires_at, scope: user.scope })
-    await userManager.storeUser!(fresh)
+    await userManager.storeUser!(fresh).catch(() => {})
     return fresh
   })
   return renewed === null ? null : (token ?? null)

@@ -58,7 +58,8 @@ export interface OktaAuthLike {
  */
 export function fromOkta(authClient: OktaAuthLike, options: { resources?: Record<string, OktaAuthLike> } = {}): GetAccessToken {
   return async ({ forceRefresh, resource }) => {
-    const client = resource === undefined ? authClient : options.resources?.[resource]
+    const resources = options.resources ?? {}
+    const client = resource === undefined ? authClient : Object.hasOwn(resources, resource) ? resources[resource] : undefined
     if (!client) throw new SwBearerError('invalid-options', `fromOkta: no OktaAuth for the resource "${resource}" in options.resources`)
     const tokenManager = client.tokenManager
     const tokens = tokenManager.getTokensSync()

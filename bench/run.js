@@ -72,8 +72,8 @@ const rowsFor = (engine) => SCENARIOS.filter(([name, , , runsIn]) => wanted(name
 // in issue 14) bought the request rule shared with the in-page mode and the debug switch's reports;
 // 9728 (9.5 KB) the startup ask after another tab's refresh, and answers kept whole across a deploy.
 // 11008 (10.75 KB) and the page 6400 (6.25 KB): a token per resource (issue 15); 12544 (12.25 KB)
-// and 6912 (6.75 KB): DPoP proofs from the worker (issue 16).
-const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, rotationTokenCalls: 1, swGzip: 12544, pageGzip: 6912 }
+// and 6912 (6.75 KB): DPoP proofs from the worker (issue 16); 12800 (12.5 KB) after issue 15's review.
+const TARGETS = { cOverBP50: 1.05, stormProviderCalls: 1, rotationTokenCalls: 1, swGzip: 12800, pageGzip: 6912 }
 
 /** The load average (1, 5, 15 min): other work on the machine shows up as noise. */
 const loadAverage = () => loadavg().map((l) => Math.round(l * 100) / 100)

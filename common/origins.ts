@@ -39,5 +39,28 @@ export function parseApiOrigin(entry: unknown): { origin: string; resource: stri
   if (typeof entry !== 'object' || entry === null) return null
   const { origin: named, resource } = entry as { origin?: unknown; resource?: unknown }
   const origin = bareOrigin(named)
-  return origin !== null && typeof resource === 'string' && RESOURCE.test(resource) ? { origin, resource } : null
+  // `__proto__` would name an object's prototype, not a key, wherever resources are listed by name.
+  return origin !== null && typeof resource === 'string' && RESOURCE.test(resource) && resource !== '__proto__' ? { origin, resource } : null
+}
+
+/** An entry as an error message shows it: JSON where it prints (not a BigInt, not a cycle), else String. */
+export function describeEntry(entry: unknown): string {
+  try {
+    return JSON.stringify(entry) ?? String(entry)
+  } catch {
+    return String(entry)
+  }
+}
+
+/**
+ * The origin an `{ origin, resource }` list gives two different tokens, if any: which token an
+ * origin gets must be unambiguous, in the worker and in the page's fallback alike.
+ */
+export function ambiguousOrigin(entries: ReadonlyArray<{ origin: string; resource: string | undefined }>): string | undefined {
+  const seen = new Map<string, string | undefined>()
+  for (const { origin, resource } of entries) {
+    if (seen.has(origin) && seen.get(origin) !== resource) return origin
+    seen.set(origin, resource)
+  }
+  return undefined
 }

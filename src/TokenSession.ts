@@ -57,6 +57,8 @@ export interface TokenChangeDetail {
 /** What an `error` event carries: always a SwBearerError, whose `code` says what failed. */
 export interface ErrorDetail {
   error: SwBearerError
+  /** The resource whose getter call failed (see `resource()`); absent for the default token. */
+  resource?: string
 }
 /**
  * Where the session runs: `service-worker`, the worker adds the token to this page's requests;
@@ -133,7 +135,7 @@ export class TokenSession extends EventTarget {
   /** The getter's call under way in this tab, per resource ('' for the default token). */
   #providerCalls = new Map<string, { promise: Promise<Credential>; forceRefresh: boolean }>()
   #resources = new ResourceStates()
-  #early: SwBearerError[] | undefined = []
+  #early: ErrorDetail[] | undefined = []
   #setup: SessionSetup
   #inPage: InPageMode | undefined
   #workerError: SwBearerError | null = null
@@ -381,7 +383,7 @@ export class TokenSession extends EventTarget {
   /** @internal A reply and a broadcast may carry the same state: apply each stamp once. */
   applyState(state: SessionState): void {
     // Apart from the default token's stamp: a resource's news comes with an unchanged default.
-    this.#resources.apply(state.resources, (detail) => this.dispatchEvent(new CustomEvent('resourcechange', { detail })), this.#resync)
+    this.#resources.apply(state.resources, (detail) => this.dispatchEvent(new CustomEvent('resourcechange', { detail })), this.#resync, state.stamp < this.#stamp)
     if (state.stamp <= this.#stamp && !this.#resync) return
     this.#resync = false
     const first = this.#stamp === -1
@@ -404,18 +406,19 @@ export class TokenSession extends EventTarget {
    * handed the session to the app nobody can listen yet: those wait for `ready()`.
    * Every caller passes a SwBearerError; anything else is wrapped, so `detail.error` always is one.
    */
-  reportError(error: unknown): void {
+  reportError(error: unknown, resource?: string): void {
     const failure =
       error instanceof SwBearerError ? error : new SwBearerError('registration-failed', `Unexpected failure: ${describe(error)}`, { cause: error })
-    if (this.#early) this.#early.push(failure)
-    else this.dispatchEvent(new CustomEvent('error', { detail: { error: failure } }))
+    const detail: ErrorDetail = resource === undefined ? { error: failure } : { error: failure, resource }
+    if (this.#early) this.#early.push(detail)
+    else this.dispatchEvent(new CustomEvent('error', { detail }))
   }
 
   /** @internal The app holds the session now: fire what happened before, after its `await` resumes. */
   ready(): void {
     const early = this.#early ?? []
     this.#early = undefined
-    if (early.length) setTimeout(() => early.forEach((error) => this.reportError(error)))
+    if (early.length) setTimeout(() => early.forEach(({ error, resource }) => this.reportError(error, resource)))
   }
 
   /**
@@ -475,7 +478,7 @@ export class TokenSession extends EventTarget {
     } catch (error) {
       const failure = error as SwBearerError
       port.postMessage(refreshAnswer('refresh-error', { error: failure.toWire() }))
-      this.reportError(failure)
+      this.reportError(failure, context.resource)
     }
   }
 }

@@ -46,10 +46,14 @@ export interface RefresherDeps {
   /** Reads back what another version of this worker stored: before asking, and before applying an answer. */
   reread?: () => Promise<void>
   /**
-   * What the provider's "nobody is signed in" does: clears this token by default. A resource's
-   * refresher signs out the default token instead, which clears every resource with it.
+   * What the provider's "nobody is signed in" does, after this flight let go of the lock; true
+   * when the session ended. Clears this token by default. A resource's refresher asks the default
+   * token's getter instead, whose answer decides: an SDK may have no token for one resource
+   * (none fetched yet, consent missing) while the session goes on.
    */
-  signOut?: () => Promise<unknown>
+  signOut?: () => Promise<boolean>
+  /** Whether a token belongs to another room (a getter that ignores `resource`): never held here. */
+  foreign?: (token: string) => boolean
   backoff?: Backoff
 }
 
@@ -88,6 +92,7 @@ export class Refresher {
   #exclusive: NonNullable<RefresherDeps['exclusive']>
   #reread: NonNullable<RefresherDeps['reread']>
   #signOut: NonNullable<RefresherDeps['signOut']>
+  #foreign: NonNullable<RefresherDeps['foreign']>
   /** The token the last flight brought from a tab's SDK, and when: other tabs' SDKs may not see it yet. */
   #brought: { token: string; at: number } | undefined
 
@@ -100,7 +105,8 @@ export class Refresher {
     this.#tell = deps.tell ?? tellClient
     this.#exclusive = deps.exclusive ?? ((fn) => fn())
     this.#reread = deps.reread ?? (async () => {})
-    this.#signOut = deps.signOut ?? (() => state.set(null, 'logout', true))
+    this.#signOut = deps.signOut ?? (() => state.set(null, 'logout', true).then(() => true))
+    this.#foreign = deps.foreign ?? (() => false)
     this.backoff = deps.backoff ?? new Backoff()
   }
 
@@ -178,25 +184,39 @@ export class Refresher {
   async #fly(clientId: string | undefined, context: AskContext): Promise<RefreshOutcome> {
     const generation = this.#state.generation
     const refused = this.#state.token
-    return this.#exclusive(async () => {
+    const outcome = await this.#exclusive(async (): Promise<RefreshOutcome | 'nobody'> => {
       await this.#reread()
       if (this.#state.generation !== generation) return 'discarded'
       // Another version of this worker refreshed, or logged out, while we waited for it.
       if (this.#state.token !== refused) return this.#state.token === null ? 'logged-out' : 'refreshed'
       return this.#askAndApply(clientId, context, generation, refused)
     })
+    if (outcome !== 'nobody') return outcome
+    // Out of the lock: a resource's "nobody" asks the default token's getter, through its own flight.
+    if (this.#state.generation !== generation) return 'discarded'
+    if (await this.#signOut()) {
+      this.backoff.succeed()
+      return 'logged-out'
+    }
+    this.backoff.fail()
+    return 'failed'
   }
 
-  async #askAndApply(clientId: string | undefined, context: AskContext, generation: number, refused: string | null): Promise<RefreshOutcome> {
+  async #askAndApply(clientId: string | undefined, context: AskContext, generation: number, refused: string | null): Promise<RefreshOutcome | 'nobody'> {
     const { answer, client } = await this.#askTabs(clientId, context)
     // A DPoP-bound token's proofs are prepared before the checks below, so none goes stale meanwhile.
     const bound = answer.kind === 'token' && answer.key && isBearerToken(answer.token) ? await bindToken(answer.token, answer.key) : null
     await this.#reread()
     if (this.#state.generation !== generation) return 'discarded'
-    if (answer.kind === 'token' && answer.token === null) {
-      this.backoff.succeed()
-      await this.#signOut()
-      return 'logged-out'
+    if (answer.kind === 'token' && answer.token === null) return 'nobody'
+    if (answer.kind === 'token' && answer.token !== null && answer.token !== refused && this.#foreign(answer.token)) {
+      // Another room's token (the getter ignored `resource`): its audience is another API's.
+      this.#tell(client!, {
+        code: 'invalid-token',
+        message: DEV ? `getAccessToken returned the token of another resource for ${this.#state.resource ?? 'the default token'}; does it pass context.resource to the SDK?` : 'wrong resource',
+      })
+      this.backoff.fail()
+      return 'failed'
     }
     if (answer.kind === 'token' && answer.token === refused && refused !== null) {
       if (context.reason !== 'unauthorized') {

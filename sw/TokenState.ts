@@ -3,7 +3,7 @@ import type { ResourceState, SessionState, StateCause } from '../common/protocol
 import { isBearerToken } from '../common/bearerToken.js'
 import { readClaims } from '../common/claims.js'
 import { bindToken, type DpopBinding } from './dpop/binding.js'
-import { readToken, recordKey, writeToken, type RecordKey } from './tokenStore.js'
+import { nameSession, readToken, recordKey, writeToken, type RecordKey } from './tokenStore.js'
 
 // IndexedDB waits without end behind a blocked upgrade (another connection that ignores
 // versionchange): every read and write is bounded, and a late one counts as failed.
@@ -134,6 +134,8 @@ export class TokenState {
     // A default token stored without one (by a version before resources) starts a sign-in of its
     // own: a resource's token stored beside it by a later version is not known to be the same one's.
     this.session = !valid ? null : (token!.session ?? (this.#sessionOf ? null : newSession()))
+    // Kept, so the next restart finds the same name, and the resources' tokens stored under it.
+    if (valid && !token!.session && !this.#sessionOf) void nameSession(this.#key, stamp, this.session!).catch(() => {})
     if (valid && typeof token!.clockOffset === 'number') this.clockOffset = token!.clockOffset
     if (token && !valid) {
       this.#stamp++
@@ -204,12 +206,15 @@ export class TokenState {
     // storage was lost: tabs may still think they are signed in, and must hear otherwise.
     if (token === null && this.token === null && this.known) return this.snapshot(cause)
     const before = this.claims
+    const previous = { token: this.token, session: this.session }
     this.known = true
     this.#hold(token, dpop)
     this.#learnClock(fresh)
-    const previous = this.session
-    this.session = this.#sessionOf ? this.#sessionOf() : nextSession(this.session, explicit, token, before, this.claims)
-    if (this.session !== previous || token === null) this.#onSession()
+    // Without a `sub` either side, who signed in shows only in a token the worker did not ask to
+    // replace: the SDK's answer at a tab's start (an account switch at the provider, say).
+    const anotherUser = before?.sub !== this.claims?.sub || (!fresh && before?.sub === undefined && token !== previous.token)
+    this.session = this.#sessionOf ? this.#sessionOf() : nextSession(this.session, explicit, token, anotherUser)
+    if (this.session !== previous.session || token === null) this.#onSession()
     this.#stamp = Math.max(Date.now(), this.#stamp + 1)
     const state = this.snapshot(cause)
     await this.#store(state)
@@ -240,10 +245,9 @@ const newSession = () => crypto.randomUUID()
 
 /**
  * The default token's sign-in after a set: a new one when someone signs in (a set a person
- * asked for, a token after none, a token for another `sub`), the same across a refresh.
+ * asked for, a token after none, a token of another user), the same across a refresh.
  */
-function nextSession(current: string | null, explicit: boolean, token: string | null, before: JWTPayload | null, after: JWTPayload | null): string | null {
+function nextSession(current: string | null, explicit: boolean, token: string | null, anotherUser: boolean): string | null {
   if (token === null) return null
-  if (explicit || current === null || before?.sub !== after?.sub) return newSession()
-  return current
+  return explicit || current === null || anotherUser ? newSession() : current
 }

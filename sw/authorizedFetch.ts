@@ -19,6 +19,8 @@ export interface AuthorizedFetchOptions {
   expiry: ExpiryGuard
   /** Told what happens to each request, when the worker's `debug` is on (see debugReport). */
   report?: DebugReport['step']
+  /** Whether any token's flight is asking this tab now (another resource's among them). */
+  asking?: (clientId: string) => boolean
 }
 
 // A copy's headers are mutable: cheaper than building a Headers and a second init (bench row 1).
@@ -46,7 +48,7 @@ const OWN_TRAFFIC: Step = { kind: 'skipped', reason: 'auth-route' }
  * Sends `request` with the current token and, on a 401, once more with a fresh
  * one. Never more than two sends; every wait in here is bounded by the refresher.
  */
-export function authorizedFetch({ origins, state, refresher, expiry, report }: AuthorizedFetchOptions) {
+export function authorizedFetch({ origins, state, refresher, expiry, report, asking = () => false }: AuthorizedFetchOptions) {
   const limiter = new FetchLimiter()
   const nonces = new DpopNonces()
 
@@ -102,6 +104,11 @@ export function authorizedFetch({ origins, state, refresher, expiry, report }: A
       // A document's script, style, image…: the page loading it may be the one that must
       // run the refresh, so it never waits; nor does it take a token about to be replaced.
       return refresher.inFlight !== undefined || expiry.due()
+    }
+    if (clientId !== undefined && clientId !== refresher.asking && asking(clientId)) {
+      // The tab runs another token's getter, whose flight holds the one refresh lock: nothing here
+      // may wait behind it (that getter may be waiting for this very request). What is held goes now.
+      return state.token === null || refresher.inFlight !== undefined
     }
     if (await partOfRefresh(clientId)) {
       const flight = refresher.inFlight

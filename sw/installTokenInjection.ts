@@ -3,19 +3,17 @@ import { getOrCreateDefaultRouter } from 'workbox-routing/utils/getOrCreateDefau
 import type { HTTPMethod } from 'workbox-routing/utils/constants.js'
 import { addApiRoutes, type RouteOptions, type RouterLike } from './apiRoutes.js'
 import { isAuthUrl, parseAuthRoutes } from '../common/authTraffic.js'
-import { authorizedFetch } from './authorizedFetch.js'
 import { classify, type Verdict } from '../common/decision.js'
 import { broadcastError, broadcastState } from './broadcast.js'
 import { debugReport } from './debugReport.js'
-import { ExpiryGuard } from './ExpiryGuard.js'
 import { SwBearerError } from '../common/errors.js'
 import { DEV } from './dev.js'
 import { keepAliveForBody } from './keepAliveForBody.js'
 import { handleMessage } from './handleMessage.js'
 import type { ApiOrigin } from '../common/origins.js'
 import { parseOrigins } from './origins.js'
-import { exclusive, listenToPeers } from './peers.js'
-import { Refresher } from './Refresher.js'
+import { listenToPeers } from './peers.js'
+import { furnishRooms } from './resources/furnish.js'
 import { Rooms } from './resources/Rooms.js'
 import { routeOthersToNetwork } from './staticRoutes.js'
 import { tokenPlugin, type TokenPlugin } from './tokenPlugin.js'
@@ -138,19 +136,7 @@ export function installTokenInjection(options: TokenInjectionOptions): TokenInje
       tellPeers()
     },
     () => void broadcastError({ code: 'storage-failed', message: DEV ? 'IndexedDB refused the session; a restarted worker will ask getAccessToken again' : 'storage failed' }),
-    (state, roomOrigins) => {
-      const refresher = new Refresher(state, {
-        timeoutMs: refreshTimeoutMs,
-        // One lock for every resource: SDKs hold one refresh token, which rotates (RFC 9700
-        // §4.14.2); two flights at once would spend it twice and the provider revoke the grant.
-        exclusive: (fly) => exclusive(fly, 2 * refreshTimeoutMs),
-        reread: () => state.resync(),
-        // A resource's "nobody is signed in" is the session's: it ends for every token.
-        ...(state.resource === undefined ? {} : { signOut: () => rooms.default.state.set(null, 'logout', true) }),
-      })
-      const expiry = new ExpiryGuard(state, refresher, leewaySeconds)
-      return { refresher, expiry, send: authorizedFetch({ origins: roomOrigins, state, refresher, expiry, report: report?.step }) }
-    },
+    furnishRooms({ timeoutMs: refreshTimeoutMs, leewaySeconds, report: report?.step, rooms: () => rooms }),
   )
   // Start reading IndexedDB now, so the first request after a restart rarely waits.
   for (const room of rooms.all) void room.state.load()

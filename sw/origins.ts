@@ -1,5 +1,5 @@
 import { SwBearerError } from '../common/errors.js'
-import { parseApiOrigin, type ApiOrigin } from '../common/origins.js'
+import { ambiguousOrigin, describeEntry, parseApiOrigin, type ApiOrigin } from '../common/origins.js'
 import { DEV } from './dev.js'
 
 const invalid = (why: string) => new SwBearerError('invalid-options', why || 'invalid apiOrigins')
@@ -19,16 +19,15 @@ export function parseOrigins(list: readonly ApiOrigin[]): ApiOriginMap {
   if (!Array.isArray(list) || list.length === 0) {
     throw invalid(DEV ? 'installTokenInjection: apiOrigins must be a non-empty array of origins' : '')
   }
-  const resourceOf = new Map<string, string | undefined>()
-  for (const entry of list) {
+  const entries = list.map((entry) => {
     const parsed = parseApiOrigin(entry)
     if (parsed === null) {
-      throw invalid(DEV ? `installTokenInjection: ${JSON.stringify(entry) ?? String(entry)} is neither a bare origin like "https://api.example.com" nor { origin, resource }` : '')
+      throw invalid(DEV ? `installTokenInjection: ${describeEntry(entry)} is neither a bare origin like "https://api.example.com" nor { origin, resource }` : '')
     }
-    if (resourceOf.has(parsed.origin) && resourceOf.get(parsed.origin) !== parsed.resource) {
-      throw invalid(DEV ? `installTokenInjection: ${parsed.origin} is listed with two different resources` : '')
-    }
-    resourceOf.set(parsed.origin, parsed.resource)
-  }
+    return parsed
+  })
+  const ambiguous = ambiguousOrigin(entries)
+  if (ambiguous !== undefined) throw invalid(DEV ? `installTokenInjection: ${ambiguous} is listed with two different resources` : '')
+  const resourceOf = new Map(entries.map(({ origin, resource }) => [origin, resource]))
   return { origins: new Set(resourceOf.keys()), resourceOf }
 }

@@ -91,3 +91,21 @@ export async function writeToken(
     tx.done,
   ])
 }
+
+/**
+ * Names the sign-in of a record written before sign-ins had names, unless something newer was
+ * written since (another version of the worker): one transaction reads and writes.
+ */
+export async function nameSession(key: RecordKey, stamp: number, session: string): Promise<void> {
+  const tx = (await open()).transaction(['session', 'meta'], 'readwrite')
+  const [record, current] = await Promise.all([tx.objectStore('session').get(key.token), tx.objectStore('meta').get(key.stamp)])
+  if (record && current === stamp && record.session === undefined) await tx.objectStore('session').put({ ...record, session }, key.token)
+  await tx.done
+}
+
+/** Deletes every resource's token, listed by this version or not: a logout leaves none at rest. */
+export async function deleteResourceTokens(): Promise<void> {
+  const tx = (await open()).transaction('session', 'readwrite')
+  // Resource keys are `resource <uri>`, and a uri has no spaces or controls (see parseApiOrigin).
+  await Promise.all([tx.store.delete(IDBKeyRange.bound('resource ', 'resource \uffff')), tx.done])
+}

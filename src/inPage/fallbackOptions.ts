@@ -1,6 +1,6 @@
 import { parseAuthRoutes } from '../../common/authTraffic.js'
 import { SwBearerError } from '../../common/errors.js'
-import { parseApiOrigin, type ApiOrigin } from '../../common/origins.js'
+import { ambiguousOrigin, describeEntry, parseApiOrigin, type ApiOrigin } from '../../common/origins.js'
 import type { TokenSession } from '../TokenSession.js'
 import { startInPage, type InPageMode } from './inPageMode.js'
 
@@ -39,11 +39,15 @@ export function prepareFallback(fallback: FallbackOptions, scope: string): Fallb
   const list: unknown = fallback.apiOrigins
   if (!Array.isArray(list) || list.length === 0) throw invalid('apiOrigins must be a non-empty array of origins')
   const origins = new Set<string>()
-  for (const entry of list) {
+  const entries = list.map((entry) => {
     const parsed = parseApiOrigin(entry)
-    if (parsed === null) throw invalid(`apiOrigins: ${JSON.stringify(entry) ?? String(entry)} is neither a bare origin like "https://api.example.com" nor { origin, resource }`)
-    if (parsed.resource === undefined) origins.add(parsed.origin)
-  }
+    if (parsed === null) throw invalid(`apiOrigins: ${describeEntry(entry)} is neither a bare origin like "https://api.example.com" nor { origin, resource }`)
+    return parsed
+  })
+  // The worker refuses such a list; the page must not then give that origin the default token.
+  const ambiguous = ambiguousOrigin(entries)
+  if (ambiguous !== undefined) throw invalid(`apiOrigins: ${ambiguous} is listed with two different resources`)
+  for (const { origin, resource } of entries) if (resource === undefined) origins.add(origin)
   if (origins.size === 0) throw invalid('apiOrigins: in the page only the default token is kept; list at least one origin without a resource')
   const authRoutes = parseAuthRoutes(fallback.authRoutes, origins, location.href, (entry) =>
     invalid(`authRoutes: "${entry}" must be a URL with a path on a listed origin, without query, fragment or userinfo`),

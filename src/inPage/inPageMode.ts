@@ -62,6 +62,8 @@ export function startInPage(options: InPageModeOptions): InPageMode {
         case 'logout':
           return { state: await tokens.set(null, 'logout') }
         case 'refresh': {
+          // The page keeps the default token only: never hand it out as a resource's.
+          if (message.resource !== undefined) throw new SwBearerError('invalid-options', 'refresh: in-page mode holds no resource tokens, only the default one')
           const outcome = await tokens.run({ reason: 'manual', forceRefresh: true })
           if (outcome === 'failed') throw new SwBearerError('provider-failed', 'Refresh failed; token kept')
           return { state: tokens.snapshot(outcome === 'logged-out' ? 'logout' : 'refresh'), token: tokens.token }

@@ -36,11 +36,13 @@ export class ResourceStates {
    * Takes what is newer than what this tab holds. `changed` hears each resource whose token
    * changed, unless this is the tab's first state (nothing it said before has changed).
    * `resync`: the states come from a mode that counts its own stamps; take them as they are.
+   * `older`: the state is older than the tab's, by the default token's stamp.
    */
-  apply(resources: Record<string, ResourceState> | undefined, changed: (detail: ResourceChangeDetail) => void, resync = false): void {
+  apply(resources: Record<string, ResourceState> | undefined, changed: (detail: ResourceChangeDetail) => void, resync = false, older = false): void {
     // Every state lists every resource the worker has: one it no longer lists (a deploy removed
-    // it, or a worker without any answers) is gone, not signed in.
-    for (const name of this.#views.keys()) if (!resources || !(name in resources)) this.#views.delete(name)
+    // it, or a worker without any answers) is gone, not signed in. Unless the state is older than
+    // what the tab holds (the old version, during a deploy): that says nothing of the new one.
+    if (!older) for (const name of this.#views.keys()) if (!resources || !Object.hasOwn(resources, name)) this.#views.delete(name)
     if (!resources) return
     for (const [resource, next] of Object.entries(resources)) {
       const held = this.#views.get(resource)

@@ -4,6 +4,7 @@ import type { ExpiryGuard } from '../ExpiryGuard.js'
 import type { ApiOriginMap } from '../origins.js'
 import type { Refresher } from '../Refresher.js'
 import { TokenState } from '../TokenState.js'
+import { deleteResourceTokens } from '../tokenStore.js'
 
 /**
  * Everything one token needs: the default token (plain `apiOrigins` entries) has a room, and so
@@ -89,6 +90,17 @@ export class Rooms {
     return { ...base, resources }
   }
 
+  /**
+   * A resource's getter said nobody is signed in: the default token's getter decides (its cached
+   * answer will do), through its single flight. True when the session ended.
+   */
+  async confirmSignOut(): Promise<boolean> {
+    const { refresher, state } = this.default
+    const signedOut = () => state.token === null && state.known
+    if (!signedOut()) await refresher.run({ reason: 'startup', force: true, forceRefresh: false })
+    return signedOut()
+  }
+
   /** Reads back what another version of the worker stored, for every token. */
   resync(): Promise<unknown> {
     return Promise.all(this.all.map((room) => room.state.resync()))
@@ -97,15 +109,26 @@ export class Rooms {
   /** The default token's sign-in ended (a logout) or another began: at once, before it is stored. */
   #sessionChanged(): void {
     const { token, session } = this.default.state
-    if (token === null) for (const room of this.resources) void room.state.drop(true)
-    else if (session !== this.#session) for (const room of this.resources) void room.state.drop(false)
+    if (token === null) {
+      for (const room of this.resources) void room.state.drop(true)
+      // Those of resources an earlier version listed too: no token of the session stays at rest.
+      void deleteResourceTokens().catch(() => {})
+    } else if (session !== this.#session) for (const room of this.resources) void room.state.drop(false)
     this.#session = session
   }
 
   /** After the default token was read from storage: it may belong to another sign-in now. */
   #checkLoaded(): void {
-    for (const room of this.resources) if (room.state.loaded) this.#check(room.state)
-    this.#session = this.default.state.session
+    const main = this.default.state
+    // A resync found another sign-in (another version of the worker signed someone in or out):
+    // every resource's flight still under way belongs to the last one and must not land.
+    const changed = main.loaded && main.session !== this.#session
+    for (const room of this.resources) {
+      if (!room.state.loaded) continue
+      if (changed) void room.state.drop(main.token === null && main.known)
+      else this.#check(room.state)
+    }
+    this.#session = main.session
   }
 
   /**
