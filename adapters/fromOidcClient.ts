@@ -1,4 +1,4 @@
-import type { GetAccessToken } from '../src/index.js'
+import type { DpopCredential, GetAccessToken } from '../src/index.js'
 import { isSignedOutError } from './signedOut.js'
 
 /** The members of an oidc-client-ts 3.x `User` the adapter reads. */
@@ -9,6 +9,8 @@ export interface OidcUserLike {
   /** Seconds since the epoch; put back with the default token after a resource's refresh. */
   expires_at?: number | undefined
   scope?: string | undefined
+  /** `DPoP` for a token bound to the manager's DPoP key (RFC 9449), `Bearer` otherwise. */
+  token_type?: string | undefined
 }
 
 /** The members of an oidc-client-ts 3.x `UserManager` the adapter calls. */
@@ -18,6 +20,8 @@ export interface UserManagerLike {
   signinSilent(args?: { resource?: string }): Promise<OidcUserLike | null>
   /** Needed only with resources: the stored user keeps the default token (see below). */
   storeUser?(user: OidcUserLike | null): Promise<void>
+  /** Read for DPoP only: the key pair oidc-client-ts keeps under `client_id` in `dpop.store`. */
+  readonly settings?: { client_id: string; dpop?: { store: { get(key: string): Promise<{ keys: CryptoKeyPair } | undefined> } } | undefined }
 }
 
 /**
@@ -41,6 +45,11 @@ export interface UserManagerLike {
  * with every resource granted (`resource: [api, billing]` in the settings) and ask the OP for the
  * default one when none is named (oidc-provider's `defaultResource`).
  *
+ * DPoP (RFC 9449): with `dpop: { store }` in the settings (oidc-client-ts 3), tokens come back
+ * with `token_type: 'DPoP'`; the adapter hands the worker `{ token, type: 'DPoP', key }`, the key
+ * pair oidc-client-ts generated (non-extractable) and keeps in its store under `client_id`, so
+ * the worker signs each API request's proof with the very key the token is bound to.
+ *
  * Every tab must see the same user: oidc-client-ts keeps it in `sessionStorage` by default,
  * where a tab opened later finds none and would sign every tab out. Pass
  * `userStore: new WebStorageStateStore({ store: window.localStorage })`.
@@ -56,10 +65,19 @@ export function fromOidcClient(userManager: UserManagerLike): GetAccessToken {
   return async ({ forceRefresh, resource }) => {
     const user = await userManager.getUser()
     if (!user) return null
-    if (resource !== undefined) return forResource(userManager, user, resource)
-    if (!forceRefresh && user.expired !== true) return user.access_token
-    return renew(() => userManager.signinSilent())
+    const token = resource !== undefined ? await forResource(userManager, user, resource) : !forceRefresh && user.expired !== true ? user.access_token : await renew(() => userManager.signinSilent())
+    return token === null ? null : bound(userManager, token, (await userManager.getUser())?.token_type ?? user.token_type)
   }
+}
+
+/** The token as sw-bearer takes it: with its key when oidc-client-ts bound it (token_type DPoP). */
+async function bound(userManager: UserManagerLike, token: string, tokenType: string | undefined): Promise<string | DpopCredential> {
+  if (tokenType?.toLowerCase() !== 'dpop') return token
+  const { settings } = userManager
+  const keys = settings?.dpop && (await settings.dpop.store.get(settings.client_id))?.keys
+  // Never send it as Bearer (RFC 9449 §7.2): the API would refuse it, and should.
+  if (!keys) throw new TypeError('fromOidcClient: the token is DPoP-bound but no key is in settings.dpop.store')
+  return { token, type: 'DPoP', key: keys }
 }
 
 async function renew(signinSilent: () => Promise<OidcUserLike | null>): Promise<string | null> {

@@ -71,3 +71,24 @@ describe('fromAuth0 and one audience without consent', () => {
     }
   })
 })
+
+describe('fromOidcClient and DPoP (RFC 9449)', () => {
+  it('hands over a DPoP-bound token with the key oidc-client-ts keeps under client_id, and a Bearer one as a string', async () => {
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    const user = { access_token: 'bound', token_type: 'DPoP', expired: false }
+    const manager = {
+      getUser: vi.fn(async () => user),
+      signinSilent: vi.fn(async () => user),
+      settings: { client_id: 'spa', dpop: { store: { get: vi.fn(async (key: string) => (key === 'spa' ? { keys } : undefined)) } } },
+    }
+    expect(await fromOidcClient(manager)({ reason: 'startup', forceRefresh: false })).toEqual({ token: 'bound', type: 'DPoP', key: keys })
+    user.token_type = 'Bearer'
+    expect(await fromOidcClient(manager)({ reason: 'startup', forceRefresh: false })).toBe('bound')
+  })
+
+  it('refuses a DPoP-bound token whose key is not in the store rather than hand it over as Bearer', async () => {
+    const user = { access_token: 'bound', token_type: 'DPoP', expired: false }
+    const manager = { getUser: vi.fn(async () => user), signinSilent: vi.fn(async () => user), settings: { client_id: 'spa' } }
+    await expect(fromOidcClient(manager)({ reason: 'startup', forceRefresh: false })).rejects.toThrow(/DPoP-bound/)
+  })
+})
