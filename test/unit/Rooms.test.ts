@@ -3,19 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { deleteDB } from 'idb'
 import type { SessionState } from '../../common/protocol.js'
 import { parseOrigins } from '../../sw/origins.js'
-import { Rooms, type Furnish } from '../../sw/resources/Rooms.js'
+import { Rooms } from '../../sw/resources/Rooms.js'
 import { dbName, readToken, recordKey, writeToken } from '../../sw/tokenStore.js'
+import { alice, aliceBilling, API, BILLING, bob, jwt, RESOURCE, statesOnly } from './resourceFixtures.js'
 
-const API = 'https://api.example.com'
-const BILLING = 'https://billing.example.com'
-const RESOURCE = 'https://billing.example.com/'
-const jwt = (payload: object) => `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`
-const alice = jwt({ sub: 'alice', aud: API })
-const aliceBilling = jwt({ sub: 'alice', aud: RESOURCE })
-const bob = jwt({ sub: 'bob', aud: API })
 
 // The flights and the fetch path are other modules' tests: here only the states and their tie.
-const furnish: Furnish = () => ({ refresher: {} as never, expiry: {} as never, send: {} as never })
+const furnish = statesOnly
 
 /** A worker's rooms, as installTokenInjection builds them, and what the tabs were told. */
 function start() {

@@ -18,15 +18,8 @@ import { TokenSession as Session } from '../../src/TokenSession.js'
 import { fromAuth0, fromOkta } from '../../adapters/index.js'
 import type { Answer, AskContext } from '../../sw/askClient.js'
 
-const API = 'https://api.example.com'
-const BILLING = 'https://billing.example.com'
-const RESOURCE = 'https://billing.example.com/'
-const jwt = (payload: object) => `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.c2ln`
-const alice = jwt({ sub: 'alice', aud: API })
-const aliceBilling = jwt({ sub: 'alice', aud: RESOURCE })
-const bob = jwt({ sub: 'bob', aud: API })
 
-const furnish: Furnish = () => ({ refresher: {} as never, expiry: {} as never, send: {} as never })
+const furnish = statesOnly
 
 function start(list: Parameters<typeof parseOrigins>[0] = [API, { origin: BILLING, resource: RESOURCE }], f: Furnish = furnish) {
   const told: SessionState[] = []
@@ -351,6 +344,7 @@ describe('page: resource views', () => {
 
 
 import { fromOidcClient } from '../../adapters/index.js'
+import { alice, aliceBilling, API, BILLING, bob, jwt, RESOURCE, statesOnly } from './resourceFixtures.js'
 
 describe("worker: a resource's \"nobody\" and another room's token", () => {
   let seen: Array<{ url: string; auth: string | null }> = []
