@@ -44,6 +44,14 @@ describe('DPoP from the worker (RFC 9449)', () => {
     expect(p1!.nonce).toBeUndefined()
   })
 
+  it("takes iat from the issuer's clock as tokens showed it, not this browser's", async () => {
+    const { send, sent, state } = await setUp('tok-1', await keyPair(), () => new Response('ok'))
+    state.clockOffset = 120 // this browser runs two minutes behind the issuer
+    await send(new Request(`${API}/a`), 'tab')
+    const iat = decodeJwt(proofOf(sent[0]!)!).iat!
+    expect(Math.abs(iat - (Date.now() / 1000 + 120))).toBeLessThan(2)
+  })
+
   it('a Bearer token is never given a proof', async () => {
     const { send, sent } = await setUp('tok-1', null, () => new Response('ok'))
     await send(new Request(`${API}/a`), 'tab')
