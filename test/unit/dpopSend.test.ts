@@ -98,7 +98,10 @@ describe('DPoP from the worker (RFC 9449)', () => {
   it('the key survives a worker restart as a CryptoKey, still non-extractable, and a bound record without a usable key is no token', async () => {
     const key = await keyPair()
     const first = new TokenState(() => {})
-    await first.set('tok-1', 'set', true, false, await bindToken('tok-1', key))
+    const binding = await bindToken('tok-1', key)
+    expect(binding).not.toBeNull()
+    await first.set('tok-1', 'set', true, false, binding)
+    expect(first.header).toBe('DPoP tok-1')
     const restarted = new TokenState(() => {})
     await restarted.load()
     expect(restarted.header).toBe('DPoP tok-1')
