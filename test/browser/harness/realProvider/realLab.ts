@@ -17,6 +17,13 @@ export interface LabOptions {
   inPage?: boolean
   /** A second verifying API for RESOURCE_B on its own origin, listed as `{ origin, resource }` by the worker. */
   resources?: boolean
+  /**
+   * DPoP (RFC 9449, issue 16): the provider requires a proof at its token endpoint (bound access and
+   * refresh tokens, server nonces), each API verifies proofs and asks for its own nonce, and the oidc
+   * page turns on oidc-client-ts's DPoP (`dpop: { store: new IndexedDbDPoPStore() }`). Off by default.
+   * The oidc page only: the other pages do not turn their SDK's DPoP on, so their sign-in would fail.
+   */
+  dpop?: boolean
 }
 
 /** A position in each log, for `since`. */
@@ -57,7 +64,8 @@ export class RealLab {
     readonly context: Context,
   ) {}
 
-  static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number, { inPage = false, resources = false }: LabOptions = {}): Promise<RealLab> {
+  static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number, { inPage = false, resources = false, dpop = false }: LabOptions = {}): Promise<RealLab> {
+    if (dpop && sdk !== 'oidc') throw new TypeError(`RealLab: dpop is wired for the oidc page only, not ${sdk}`)
     let config: (() => PageConfig) | undefined
     const site = await servePages(built.files, () => config!())
     const op = await startOpenIdProvider({
@@ -67,12 +75,14 @@ export class RealLab {
       audiences: resources ? [AUDIENCE, RESOURCE_B] : [AUDIENCE],
       accessTokenTtl,
       issuerSlash: sdk === 'auth0', // auth0-spa-js checks iss against `${domain}/`
+      ...(dpop && { dpop: { nonce: true, required: true } }),
     })
     // Node fetches the JWKS: the loopback address itself, whatever localhost resolves to here.
     const jwksUri = `${op.origin.replace('localhost', '127.0.0.1')}/.well-known/jwks.json`
     // With two APIs, each also takes what a redirect from the other brings (see startVerifyingApi).
-    const api = await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: AUDIENCE, pageOrigin: site.origin, redirected: resources })
-    const apiB = resources ? await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: RESOURCE_B, pageOrigin: site.origin, redirected: true }) : null
+    const proofs = dpop ? { dpop: { nonce: true } } : {}
+    const api = await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: AUDIENCE, pageOrigin: site.origin, redirected: resources, ...proofs })
+    const apiB = resources ? await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: RESOURCE_B, pageOrigin: site.origin, redirected: true, ...proofs }) : null
     // Only to check that the tests can fail: see PageConfig['broken'].
     const broken = process.env.REAL_SDK_BROKEN as PageConfig['broken']
     config = () => ({
@@ -82,6 +92,7 @@ export class RealLab {
       audience: AUDIENCE,
       clientId: CLIENT_ID,
       inPage,
+      ...(dpop && { dpop }),
       ...(apiB && { apiB: { origin: apiB.origin, resource: RESOURCE_B } }),
       ...(broken && { broken }),
     })

@@ -17,6 +17,11 @@ export interface ApiLogEntry {
   scheme?: string
   /** With `dpop`: whether the request carried a `DPoP` proof header. */
   proof?: boolean
+  /**
+   * With `dpop`: the request's `Authorization` and `DPoP` headers exactly as they came, so a test can
+   * read the proof's claims or send the very same request again (a replay).
+   */
+  headers?: { authorization?: string; dpop?: string | string[] }
 }
 
 export interface ApiCounters {
@@ -137,7 +142,7 @@ export async function startVerifyingApi(options: VerifyingApiOptions): Promise<V
       return typeof verified === 'string' ? deny(verified) : allow(verified)
     }
     const [scheme = '', token = ''] = header?.split(' ') ?? []
-    Object.assign(entry, { scheme, proof: req.headers.dpop !== undefined })
+    Object.assign(entry, { scheme, proof: req.headers.dpop !== undefined, headers: { authorization: header, dpop: req.headers.dpop } })
     // RFC 9110 §11.1: the scheme is case-insensitive.
     const dpopScheme = scheme.toLowerCase() === 'dpop'
     if (!token || (!dpopScheme && scheme.toLowerCase() !== 'bearer')) return deny('no token')

@@ -16,6 +16,8 @@ export interface PageConfig {
   clientId: string
   /** The worker script 404s: the session runs in the page, through `fallback`. */
   inPage: boolean
+  /** The SDK binds its tokens with DPoP (RFC 9449; oidc-client-ts's `dpop` setting). Absent: Bearer. */
+  dpop?: boolean
   /**
    * A behaviour the issue describes as broken, to check the tests catch it (REAL_SDK_BROKEN):
    * - ignore-force: the getter always gets `forceRefresh: false`, so the SDK's cached token comes back

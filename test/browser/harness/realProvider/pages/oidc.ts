@@ -1,4 +1,4 @@
-import { UserManager, WebStorageStateStore } from 'oidc-client-ts'
+import { IndexedDbDPoPStore, UserManager, WebStorageStateStore } from 'oidc-client-ts'
 import { fromOidcClient } from '../../../../../adapters/index.js'
 import { config, startApp } from './app.js'
 
@@ -16,6 +16,9 @@ const userManager = new UserManager({
   loadUserInfo: false,
   // The default, sessionStorage, is one sign-in per tab; multi-tab apps share it.
   userStore: new WebStorageStateStore({ store: localStorage }),
+  // DPoP (RFC 9449): a non-extractable key pair kept in IndexedDB ('oidc', store 'dpop') under client_id;
+  // bind_authorization_code also sends its thumbprint with the authorization request (dpop_jkt, §10).
+  ...(config.dpop && { dpop: { store: new IndexedDbDPoPStore(), bind_authorization_code: true } }),
 })
 
 await startApp({
