@@ -6,7 +6,7 @@ import { askClient, type Answer, type AskContext } from './askClient.js'
 import { Backoff } from './Backoff.js'
 import { scopeWindows, tellClient } from './broadcast.js'
 import { DEV } from './dev.js'
-import { bindToken } from './dpop/binding.js'
+import { bindToken, boundByClaims } from './dpop/binding.js'
 import { sleep } from './sleep.js'
 import type { TokenState } from './TokenState.js'
 
@@ -229,14 +229,15 @@ export class Refresher {
         code: 'stale-token',
         message: DEV ? 'getAccessToken returned the token the API had just refused; is forceRefresh passed to the SDK?' : 'stale token',
       })
-    } else if (answer.kind === 'token' && isBearerToken(answer.token) && (!answer.key || bound)) {
+    } else if (answer.kind === 'token' && isBearerToken(answer.token) && (bound || (!answer.key && !boundByClaims(answer.token)))) {
       this.backoff.succeed()
       await this.#state.set(answer.token, 'refresh', false, context.forceRefresh, bound)
       this.#brought = { token: answer.token, at: performance.now() }
       return 'refreshed'
-    } else if (answer.kind === 'token' && answer.key) {
+    } else if (answer.kind === 'token' && isBearerToken(answer.token)) {
       // Never sent as Bearer instead (RFC 9449 §7.2): the API would refuse it, and should.
-      this.#tell(client!, { code: 'invalid-token', message: DEV ? 'getAccessToken returned a DPoP key that cannot sign proofs (ES256, ES384, ES512, RS*, PS* or EdDSA)' : 'invalid DPoP key' })
+      const why = answer.key ? 'a DPoP key that cannot sign proofs (ES256, ES384, ES512, RS*, PS* or EdDSA)' : 'a DPoP-bound token (cnf.jkt) without its key: return { token, type: "DPoP", key }'
+      this.#tell(client!, { code: 'invalid-token', message: DEV ? `getAccessToken returned ${why}` : 'invalid DPoP token' })
     }
     this.backoff.fail()
     return 'failed'

@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose'
 import type { ResourceState, SessionState, StateCause } from '../common/protocol.js'
 import { isBearerToken } from '../common/bearerToken.js'
 import { readClaims } from '../common/claims.js'
-import { bindToken, type DpopBinding } from './dpop/binding.js'
+import { bindToken, boundByClaims, type DpopBinding } from './dpop/binding.js'
 import { nameSession, readToken, recordKey, writeToken, type RecordKey } from './tokenStore.js'
 
 // IndexedDB waits without end behind a blocked upgrade (another connection that ignores
@@ -129,7 +129,7 @@ export class TokenState {
     // and tell the tabs, which may think they are signed in, when one fails.
     // A bound token whose key is gone or cannot sign is no token: never sent as Bearer (RFC 9449 §7.2).
     const binding = isBearerToken(token?.token) && token!.key ? await bindToken(token!.token, token!.key) : null
-    const valid = isBearerToken(token?.token) && (!token!.key || binding !== null)
+    const valid = isBearerToken(token?.token) && (binding !== null || (!token!.key && !boundByClaims(token!.token)))
     this.#hold(valid ? token!.token : null, binding)
     // A default token stored without one (by a version before resources) starts a sign-in of its
     // own: a resource's token stored beside it by a later version is not known to be the same one's.

@@ -5,6 +5,7 @@ import type { Verdict } from '../common/decision.js'
 import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
 import { DEV } from './dev.js'
 import type { Rooms } from './resources/Rooms.js'
+import { boundByClaims } from './dpop/binding.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -50,6 +51,10 @@ async function answer(message: PageMessage, clientId: string, { rooms, verdict }
     case 'set-token':
       // The page checked it with a full explanation; a message that skipped that gets a short one.
       if (message.token !== null && !isBearerToken(message.token)) throw new SwBearerError('invalid-token', 'invalid token')
+      // setToken hands over Bearer tokens; a DPoP-bound one needs its key (RFC 9449 §7.2).
+      if (message.token !== null && boundByClaims(message.token)) {
+        throw new SwBearerError('invalid-token', DEV ? 'setToken: this token is DPoP-bound (cnf.jkt); return it from getAccessToken as { token, type: "DPoP", key }' : 'DPoP-bound token')
+      }
       // A token in hand is news that signing in works: whatever failed before is over.
       if (message.token !== null) refresher.backoff.succeed()
       return okReply(snapshot(await state.set(message.token, message.token === null ? 'logout' : 'set', true)))

@@ -3,6 +3,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { authorizedFetch } from '../../sw/authorizedFetch.js'
 import { bindToken } from '../../sw/dpop/binding.js'
+import { Refresher } from '../../sw/Refresher.js'
 import { TokenState } from '../../sw/TokenState.js'
 import { writeToken } from '../../sw/tokenStore.js'
 
@@ -115,5 +116,19 @@ describe('DPoP from the worker (RFC 9449)', () => {
     await again.load()
     expect(again.token).toBeNull()
     expect(again.header).toBeNull()
+  })
+
+  it('a JWT that says it is DPoP-bound (cnf.jkt) is never held as Bearer: not from storage, not from a getter without its key', async () => {
+    const bound = `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify({ sub: 'a', cnf: { jkt: 'x' } })).toString('base64url')}.c2ln`
+    await writeToken(bound, Date.now() + 5000)
+    const restarted = new TokenState(() => {})
+    await restarted.load()
+    expect(restarted.token).toBeNull()
+    const told: unknown[] = []
+    const tab = { id: 'tab' } as Client
+    const refresher = new Refresher(restarted, { timeoutMs: 1000, ask: async () => ({ kind: 'token', token: bound }), windows: async () => [tab], find: async () => tab, tell: (_c, e) => told.push(e) })
+    expect(await refresher.run({ reason: 'manual', force: true })).toBe('failed')
+    expect(restarted.token).toBeNull()
+    expect(told).toEqual([expect.objectContaining({ code: 'invalid-token' })])
   })
 })
