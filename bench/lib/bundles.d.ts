@@ -2,6 +2,7 @@
 export declare const ROOT: string
 export declare const PLACEHOLDER_ORIGIN: string
 export declare const CONSUMER_ENTRIES: Record<string, string>
+export declare const DPOP_PAGE_ENTRY: string
 export declare function bundleEntries(entries: Record<string, string>, outDir: string): Promise<Record<string, Buffer>>
 export declare function measureBundles(outDir: string): Promise<Record<string, { minified: number; gzip: number }>>
 export declare function bundleChunks(outDir: string): Promise<Record<string, Buffer>>

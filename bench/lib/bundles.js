@@ -29,6 +29,22 @@ export const session = registerTokenServiceWorker({ scriptURL: '/sw.js', getAcce
 }
 
 /**
+ * Row 1d's page: the consumer page above with the one thing an app with DPoP on changes, its getter,
+ * which returns the token with the key pair it is bound to (a non-extractable P-256 key generated in
+ * the page, once). It registers the same `/sw.js`: the worker is the size row's bytes.
+ */
+export const DPOP_PAGE_ENTRY = `import { registerTokenServiceWorker } from ${JSON.stringify(join(ROOT, 'src/index.ts'))}
+let key
+async function getAccessToken() {
+  key ??= crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+  const response = await fetch('/token', { cache: 'no-store' })
+  if (!response.ok) throw new Error('token endpoint answered ' + response.status)
+  return { token: (await response.json()).token, type: 'DPoP', key: await key }
+}
+export const session = registerTokenServiceWorker({ scriptURL: '/sw.js', getAccessToken })
+`
+
+/**
  * Bundles each entry self-contained (idb, jose, workbox inlined) in production
  * mode, the way a consumer's app bundler ships it, and returns each file's bytes.
  * An app build, not a library build: Vite keeps whitespace in minified ES

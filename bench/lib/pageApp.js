@@ -107,6 +107,13 @@ const VARIANTS = {
     await session
     return () => fetch(apiURL)
   },
+  // Row 1d (d): sw-bearer with a DPoP-bound token: the same worker, a page whose getter returns
+  // { token, type: 'DPoP', key } (see DPOP_PAGE_ENTRY); the worker signs a proof for each request.
+  async dpop() {
+    const { session } = await import('/consumer-page-dpop.js')
+    await session
+    return () => fetch(apiURL)
+  },
   // Row 1r (b): the passthrough worker, the page sending its one token to both APIs in turn.
   async passthroughTwo() {
     await navigator.serviceWorker.register('/passthrough-sw.js')
@@ -179,6 +186,20 @@ window.bench = {
   async oneSecond() {
     const { ms, status } = await timed(apiFetch.second)
     return { ms: round3(ms), status }
+  },
+  /**
+   * What one ES256 signature of a proof-sized input costs in this page, in ms: n signatures one
+   * after another with a non-extractable P-256 key, timed as a whole (the page's clock is coarse).
+   * Row 1d's context for what signing adds per request; the worker signs with the same Web Crypto.
+   */
+  async signCost(n) {
+    const { privateKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+    const input = new TextEncoder().encode('e'.repeat(180) + '.' + 'p'.repeat(240))
+    const params = { name: 'ECDSA', hash: 'SHA-256' }
+    for (let i = 0; i < 20; i++) await crypto.subtle.sign(params, privateKey, input)
+    const start = performance.now()
+    for (let i = 0; i < n; i++) await crypto.subtle.sign(params, privateKey, input)
+    return { n, msEach: Math.round(((performance.now() - start) / n) * 10000) / 10000 }
   },
   /** n requests at once from this tab, starting at an agreed wall-clock instant. */
   async storm(n, startAtEpochMs) {

@@ -17,6 +17,7 @@ export function printTable(results) {
 
   if (results.perRequest) perRequestRows(out, results.perRequest, '1.', results)
   if (results.perRequestResources) perRequestResourcesRows(out, results.perRequestResources, '1r.', results, results.perRequest)
+  if (results.perRequestDpop) perRequestDpopRows(out, results.perRequestDpop, '1d.', results)
 
   const na = results.nonApi
   if (na) {
@@ -92,11 +93,12 @@ export function printTable(results) {
     out.push(`   token-endpoint calls during the row: ${su.tokenCalls} · getter calls per tab: ${[...new Set(su.samples.getterCalls)].join(' or ')} · tabs not controlled at load: ${su.uncontrolledAtLoad}`)
   }
 
-  if (ff?.perRequest || ff?.perRequestResources || ff?.storm) {
+  if (ff?.perRequest || ff?.perRequestResources || ff?.perRequestDpop || ff?.storm) {
     // Their own section: a Firefox ratio is read beside Firefox's other numbers, never Chromium's.
-    out.push('', `── Firefox ${ff.version}: rows 1, 1r and 3 in its own run; compare its ratios with each other only ──`)
+    out.push('', `── Firefox ${ff.version}: rows 1, 1r, 1d and 3 in its own run; compare its ratios with each other only ──`)
     if (ff.perRequest) perRequestRows(out, ff.perRequest, `1. Firefox ${ff.version} ·`, results)
     if (ff.perRequestResources) perRequestResourcesRows(out, ff.perRequestResources, `1r. Firefox ${ff.version} ·`, results, ff.perRequest)
+    if (ff.perRequestDpop) perRequestDpopRows(out, ff.perRequestDpop, `1d. Firefox ${ff.version} ·`, results)
     if (ff.storm) stormRows(out, ff.storm, `3. Firefox ${ff.version} ·`, results)
   }
 
@@ -169,6 +171,29 @@ function perRequestResourcesRows(out, prr, label, results, pr) {
   const t = prr.tokens
   const routing = prr.routing ? ` · routing of a request to the second API: ${JSON.stringify(prr.routing)}` : ''
   out.push(`   tokens sw-bearer sent: ${t.atDefaultOrigin} to the first API, ${t.atResourceOrigin} to the second, shared ${t.shared ? 'yes' : 'none'} ${t.ok ? '✓' : '✗'}${routing}`)
+}
+
+/** Row 1d of one engine, labelled as row 1 is. */
+function perRequestDpopRows(out, pd, label, results) {
+  const { sequential: s, ratios: r } = pd
+  const target = results.targets.cOverBP50
+  const spread = (x) => `${x.median} (${x.p25}–${x.p75})`
+  out.push('', `${label} Per API request, DPoP-bound token: the getter returns { token, type: 'DPoP', key } (a non-extractable P-256 key), the worker signs a proof per request (${s.dpop.n} sequential per variant, in the same shuffled rounds as (b) and (c))`)
+  out.push(
+    table(
+      ['', '(b) passthrough SW, p50', 'sw-bearer, p50', 'c/b p50', 'c/b p90', "c/b of each round's p50: median (interquartile)", 'c/b trimmed mean', 'adds, ms'],
+      [
+        ['(c) Bearer token', s.passthrough.p50, s.bearer.p50, mark(r.sequentialP50.bearer, r.sequentialP50.bearer <= target), r.sequentialP90.bearer, spread(r.perRoundP50.bearer), r.trimmedMean.bearer, r.addedMs.bearer],
+        ['(d) DPoP-bound token, a proof per request', s.passthrough.p50, s.dpop.p50, mark(r.sequentialP50.dpop, r.sequentialP50.dpop <= target), r.sequentialP90.dpop, spread(r.perRoundP50.dpop), r.trimmedMean.dpop, r.addedMs.dpop],
+      ],
+    ),
+  )
+  out.push(`   DPoP / Bearer p50: ${r.sequentialP50.dpopOverBearer}, each round's ${spread(r.perRoundP50.dpopOverBearer)} · DPoP adds ${r.addedMs.dpopOverBearer} ms over Bearer (10 %-trimmed means) · one ES256 signature in the page: ${pd.signing.msEach} ms (${pd.signing.n} timed)`)
+  out.push(`   target c/b p50 ≤ ${target} · failed requests: ${JSON.stringify(pd.failed)} · DPoP requests the API accepted (each needs a proof): ${pd.requestsAcceptedAsDpop.accepted}/${pd.requestsAcceptedAsDpop.sent}`)
+  const p = pd.proofs
+  const last = p.last ? ` · last: ${p.last.header.typ} ${p.last.header.alg} ${p.last.payload.htm} ${p.last.payload.htu}` : ''
+  const routing = pd.routing ? ` · routing of a DPoP request: ${JSON.stringify(pd.routing)}` : ''
+  out.push(`   proofs checked: ${p.distinct} distinct of ${p.checked}, typ/alg/jwk/htm/htu/iat/ath/jti ${p.problems.length ? `✗ ${p.problems.join('; ')}` : 'well-formed'}, last signature ${p.signatureVerified ? 'verified' : 'not verified'} ${p.ok ? '✓' : '✗'}${last}${routing}`)
 }
 
 /** Row 3 of one engine, labelled as row 1 is. */

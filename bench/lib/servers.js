@@ -64,17 +64,20 @@ export class Provider {
 }
 
 /**
- * The API origin: `/data` answers a small JSON body to a valid bearer token and
- * 401 to anything else; CORS preflights allow Authorization and are cached.
- * `watchTokens()` starts keeping the tokens it accepts, and returns them as they come
- * (row 1r checks that each of its two APIs got a token of its own).
+ * The API origin: `/data` answers a small JSON body to a valid bearer token, or to a valid
+ * token sent as `DPoP <token>` with a `DPoP` proof beside it (RFC 9449 §7.1; the proof is not
+ * verified here: row 1d checks the proofs once, see watchProofs), and 401 to anything else; CORS
+ * preflights allow Authorization and DPoP and are cached. `watchTokens()` starts keeping the tokens
+ * it accepts, and returns them as they come (row 1r checks that each of its two APIs got a token of
+ * its own); `watchProofs()` the DPoP requests it accepts, each `{ proof, token, method, url }`.
  */
 export async function startApi(provider) {
-  const counts = { ok: 0, unauthorized: 0, preflight: 0 }
+  const counts = { ok: 0, unauthorized: 0, preflight: 0, dpop: 0 }
   let tokensSeen = null
+  let proofsSeen = null
   const served = await serve((req, res) => {
     res.setHeader('Access-Control-Allow-Origin', req.headers.origin ?? '*')
-    res.setHeader('Access-Control-Allow-Headers', 'Authorization')
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, DPoP')
     res.setHeader('Access-Control-Max-Age', '600')
     res.setHeader('Vary', 'Origin')
     // Lets the page read workerStart and the static-routing fields of its resource timing.
@@ -89,6 +92,14 @@ export async function startApi(provider) {
       tokensSeen?.add(auth.slice(7))
       return void res.writeHead(200, { 'Content-Type': 'application/json', ...NO_STORE }).end('{"items":[1,2,3]}')
     }
+    // A DPoP-bound token is never accepted without a proof: a worker that sent none fails its row.
+    const proof = req.headers.dpop
+    if (auth?.startsWith('DPoP ') && provider.valid.has(auth.slice(5)) && typeof proof === 'string' && proof.split('.').length === 3) {
+      counts.ok++
+      counts.dpop++
+      proofsSeen?.push({ proof, token: auth.slice(5), method: req.method, url: req.url })
+      return void res.writeHead(200, { 'Content-Type': 'application/json', ...NO_STORE }).end('{"items":[1,2,3]}')
+    }
     counts.unauthorized++
     res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer error="invalid_token"', ...NO_STORE })
     res.end('{"error":"invalid_token"}')
@@ -96,9 +107,11 @@ export async function startApi(provider) {
   return {
     ...served,
     counts,
-    resetCounts: () => Object.assign(counts, { ok: 0, unauthorized: 0, preflight: 0 }),
+    resetCounts: () => Object.assign(counts, { ok: 0, unauthorized: 0, preflight: 0, dpop: 0 }),
     watchTokens: () => (tokensSeen = new Set()),
     unwatchTokens: () => void (tokensSeen = null),
+    watchProofs: () => (proofsSeen = []),
+    unwatchProofs: () => void (proofsSeen = null),
   }
 }
 
