@@ -1,5 +1,5 @@
 import { median, quantile, ratio, round, shuffled, summary } from '../lib/stats.js'
-import { log, openVariant } from './common.js'
+import { log, openVariant, sequentialRounds } from './common.js'
 
 const VARIANTS = ['floor', 'passthrough', 'bearer']
 
@@ -14,21 +14,9 @@ export async function perRequest(env, { rounds, perRound, concurrentRounds, conc
     for (const variant of VARIANTS) open.push(await openVariant(env, variant))
     for (const { page } of open) await page.call('sequential', 50, 0) // warm connections, preflight cache, JIT
 
-    const times = Object.fromEntries(VARIANTS.map((v) => [v, []]))
-    const failed = Object.fromEntries(VARIANTS.map((v) => [v, 0]))
+    const { times, failed, p50s } = await sequentialRounds(open, rounds, perRound)
     // c/b within each round: how much the headline ratio moves with the machine's noise.
-    const roundRatios = { cOverA: [], cOverB: [] }
-    for (let r = 0; r < rounds; r++) {
-      const p50 = {}
-      for (const { variant, page } of shuffled(open)) {
-        const result = await page.call('sequential', perRound, 3)
-        times[variant].push(...result.times)
-        failed[variant] += result.failed
-        p50[variant] = median(result.times)
-      }
-      roundRatios.cOverA.push(ratio(p50.bearer, p50.floor))
-      roundRatios.cOverB.push(ratio(p50.bearer, p50.passthrough))
-    }
+    const roundRatios = { cOverA: p50s.map((p) => ratio(p.bearer, p.floor)), cOverB: p50s.map((p) => ratio(p.bearer, p.passthrough)) }
     log(`  sequential: ${rounds} rounds × ${perRound} requests per variant`)
 
     const totals = Object.fromEntries(VARIANTS.map((v) => [v, []]))

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { compactVerify, EmbeddedJWK } from 'jose'
-import { median, quantile, ratio, round, shuffled, summary, trimmedMean } from '../lib/stats.js'
-import { log, openVariant } from './common.js'
+import { ratio, round, summary, trimmedMean } from '../lib/stats.js'
+import { log, openVariant, sequentialRounds, spread } from './common.js'
 
 /** Row 1's (b) and (c) on one API, and sw-bearer with a DPoP-bound token (d), all three in the same rounds. */
 const VARIANTS = ['passthrough', 'bearer', 'dpop']
@@ -23,20 +23,11 @@ export async function perRequestDpop(env, { rounds, perRound, signs }) {
     const dpopAtStart = env.api.counts.dpop
     for (const { page } of open) await page.call('sequential', 50, 0) // warm connections, preflight cache, JIT
 
-    const times = Object.fromEntries(VARIANTS.map((v) => [v, []]))
-    const failed = Object.fromEntries(VARIANTS.map((v) => [v, 0]))
-    const roundRatios = { bearer: [], dpop: [], dpopOverBearer: [] }
-    for (let r = 0; r < rounds; r++) {
-      const p50 = {}
-      for (const { variant, page } of shuffled(open)) {
-        const result = await page.call('sequential', perRound, 3)
-        times[variant].push(...result.times)
-        failed[variant] += result.failed
-        p50[variant] = median(result.times)
-      }
-      roundRatios.bearer.push(ratio(p50.bearer, p50.passthrough))
-      roundRatios.dpop.push(ratio(p50.dpop, p50.passthrough))
-      roundRatios.dpopOverBearer.push(ratio(p50.dpop, p50.bearer))
+    const { times, failed, p50s } = await sequentialRounds(open, rounds, perRound)
+    const roundRatios = {
+      bearer: p50s.map((p) => ratio(p.bearer, p.passthrough)),
+      dpop: p50s.map((p) => ratio(p.dpop, p.passthrough)),
+      dpopOverBearer: p50s.map((p) => ratio(p.dpop, p.bearer)),
     }
     log(`  sequential: ${rounds} rounds × ${perRound} requests per variant`)
     // Every request of (d), warm-up included, reached the API as DPoP with a proof (else it got a 401).
@@ -60,7 +51,6 @@ export async function perRequestDpop(env, { rounds, perRound, signs }) {
     const signing = await dpopPage.call('signCost', signs)
 
     const sequential = Object.fromEntries(VARIANTS.map((v) => [v, { ...summary(times[v]), trimmedMean: round(trimmedMean(times[v]), 3) }]))
-    const spread = (list) => ({ median: round(median(list), 3), p25: round(quantile(list, 0.25), 3), p75: round(quantile(list, 0.75), 3) })
     const { passthrough: b, bearer: c, dpop: d } = sequential
     return {
       sequential,

@@ -1,5 +1,5 @@
-import { median, quantile, ratio, round, shuffled, summary, trimmedMean } from '../lib/stats.js'
-import { log, openVariant } from './common.js'
+import { ratio, round, summary, trimmedMean } from '../lib/stats.js'
+import { log, openVariant, sequentialRounds, spread } from './common.js'
 
 /** Row 1's (b) and (c) on one API, and the same two on two APIs, all four in the same rounds. */
 const VARIANTS = ['passthrough', 'bearer', 'passthroughTwo', 'bearerTwo']
@@ -29,22 +29,12 @@ export async function perRequestResources(env, { rounds, perRound }) {
     }
     for (const { page } of open) await page.call('sequential', 50, 0) // warm connections, preflight cache, JIT
 
-    const times = Object.fromEntries(VARIANTS.map((v) => [v, []]))
     // Two-API variants: even samples went to the first API (default token), odd to the second (resource).
     const byOrigin = Object.fromEntries(PAIRS.two.map((v) => [v, { default: [], resource: [] }]))
-    const failed = Object.fromEntries(VARIANTS.map((v) => [v, 0]))
-    const roundRatios = { one: [], two: [] }
-    for (let r = 0; r < rounds; r++) {
-      const p50 = {}
-      for (const { variant, page } of shuffled(open)) {
-        const result = await page.call('sequential', perRound, 3)
-        times[variant].push(...result.times)
-        failed[variant] += result.failed
-        p50[variant] = median(result.times)
-        if (byOrigin[variant]) result.times.forEach((ms, i) => byOrigin[variant][i % 2 === 0 ? 'default' : 'resource'].push(ms))
-      }
-      for (const [pair, [c, b]] of Object.entries(PAIRS)) roundRatios[pair].push(ratio(p50[c], p50[b]))
-    }
+    const { times, failed, p50s } = await sequentialRounds(open, rounds, perRound, (variant, result) => {
+      if (byOrigin[variant]) result.times.forEach((ms, i) => byOrigin[variant][i % 2 === 0 ? 'default' : 'resource'].push(ms))
+    })
+    const roundRatios = Object.fromEntries(Object.entries(PAIRS).map(([pair, [c, b]]) => [pair, p50s.map((p) => ratio(p[c], p[b]))]))
     log(`  sequential: ${rounds} rounds × ${perRound} requests per variant (two-API variants: ${perRound / 2} to each)`)
 
     // What the row claims: sw-bearer sent each API a token of its own, and the same one throughout.
@@ -74,7 +64,6 @@ export async function perRequestResources(env, { rounds, perRound }) {
     const origins = Object.fromEntries(
       PAIRS.two.map((v) => [v, { default: summary(byOrigin[v].default), resource: summary(byOrigin[v].resource) }]),
     )
-    const spread = (list) => ({ median: round(median(list), 3), p25: round(quantile(list, 0.25), 3), p75: round(quantile(list, 0.75), 3) })
     const s = sequential
     return {
       sequential,
