@@ -1,4 +1,5 @@
 import { assertBearerToken } from './bearerToken.js'
+import { readClaims } from './claims.js'
 import { SwBearerError } from './errors.js'
 
 /**
@@ -23,7 +24,7 @@ const isKey = (value: unknown, type: KeyType): value is CryptoKey =>
 export function readCredential(value: unknown): { token: string; key?: CryptoKeyPair } | null {
   if (value === null || value === undefined) return null
   if (typeof value !== 'object') {
-    assertBearerToken(value)
+    assertBearerBound(value)
     return { token: value }
   }
   const { token, type, key } = value as Partial<DpopCredential>
@@ -37,4 +38,16 @@ export function readCredential(value: unknown): { token: string; key?: CryptoKey
   }
   if (!key.privateKey.usages.includes('sign')) throw new SwBearerError('invalid-token', "The DPoP private key cannot 'sign'")
   return { token, key }
+}
+
+/** Whether a JWT says it is DPoP-bound (RFC 9449 §6.1: `cnf.jkt`): such a token is never sent as Bearer. */
+export function boundByClaims(token: string): boolean {
+  const cnf = readClaims(token)?.cnf as { jkt?: unknown } | undefined
+  return typeof cnf?.jkt === 'string'
+}
+
+/** A token to send as Bearer: a valid header value whose claims do not say it is DPoP-bound. */
+export function assertBearerBound(value: unknown): asserts value is string {
+  assertBearerToken(value)
+  if (boundByClaims(value)) throw new SwBearerError('invalid-token', "The token is DPoP-bound (cnf.jkt): return { token, type: 'DPoP', key } with the key it is bound to")
 }

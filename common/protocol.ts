@@ -83,9 +83,11 @@ export type WorkerMessage =
    * `timeoutMs` after it (its main thread was stuck) ignores it, since the worker has asked
    * another tab by then; calling the provider anyway would spend a refresh for nothing.
    * Both optional: a worker from before they existed omits them. `resource`: the token is for
-   * that resource (RFC 8707); absent: the default token.
+   * that resource (RFC 8707); absent: the default token. `dpop`: this worker signs DPoP proofs
+   * (RFC 9449); a page hands a bound token only to one that says so (an older version would
+   * send it as Bearer).
    */
-  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number; forceRefresh?: boolean; sentAt?: number; resource?: string })
+  | (Envelope<'refresh-request'> & { reason: RefreshReason; timeoutMs?: number; forceRefresh?: boolean; sentAt?: number; resource?: string; dpop?: boolean })
   /**
    * Something the worker noticed about this tab's provider answer that the tab cannot
    * see for itself (a `stale-token`): the tab fires it as an `error` event.
@@ -228,7 +230,8 @@ export function parseWorkerMessage(data: unknown): WorkerMessage | null {
         (rec.timeoutMs === undefined || (typeof rec.timeoutMs === 'number' && rec.timeoutMs > 0)) &&
         (rec.forceRefresh === undefined || typeof rec.forceRefresh === 'boolean') &&
         (rec.sentAt === undefined || Number.isFinite(rec.sentAt)) &&
-        isResourceOrAbsent(rec.resource)
+        isResourceOrAbsent(rec.resource) &&
+        (rec.dpop === undefined || typeof rec.dpop === 'boolean')
         ? (rec as unknown as WorkerMessage)
         : null
     case 'error':

@@ -1,6 +1,5 @@
 import type { JWTPayload } from 'jose'
-import { assertBearerToken } from '../common/bearerToken.js'
-import { readCredential, type DpopCredential } from '../common/dpopCredential.js'
+import { assertBearerBound, readCredential, type DpopCredential } from '../common/dpopCredential.js'
 import type { Decision, SkipReason } from '../common/decision.js'
 import { fromWire, SwBearerError } from '../common/errors.js'
 import {
@@ -273,7 +272,8 @@ export class TokenSession extends EventTarget {
 
   /** Hands a token to the worker; resolves once it is held in memory and IndexedDB. */
   async setToken(token: string): Promise<void> {
-    assertBearerToken(token)
+    // setToken hands over Bearer tokens; a DPoP-bound one needs its key (see GetAccessToken).
+    assertBearerBound(token)
     await this.exchange(pageMessage('set-token', { token }))
   }
 
@@ -376,7 +376,7 @@ export class TokenSession extends EventTarget {
       if (message.sentAt !== undefined && message.timeoutMs !== undefined && Date.now() - message.sentAt > 2 * message.timeoutMs) return
       // A worker from before forceRefresh existed only asked when its token was refused or due.
       const context = { reason: message.reason, forceRefresh: message.forceRefresh ?? message.reason !== 'startup', resource: message.resource }
-      void this.#answerRefresh(port, context, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS)
+      void this.#answerRefresh(port, context, message.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS, message.dpop === true)
     }
   }
 
@@ -469,10 +469,12 @@ export class TokenSession extends EventTarget {
     return readCredential(token)
   }
 
-  async #answerRefresh(port: MessagePort, context: GetAccessTokenContext, timeoutMs: number): Promise<void> {
+  async #answerRefresh(port: MessagePort, context: GetAccessTokenContext, timeoutMs: number, signsProofs: boolean): Promise<void> {
     port.postMessage(refreshAnswer('refresh-ack', {}))
     try {
       const credential = await this.provide(context, timeoutMs)
+      // A worker from before DPoP would take the token alone and send it as Bearer (a deploy's overlap).
+      if (credential?.key && !signsProofs) throw new SwBearerError('invalid-token', 'This version of the service worker cannot sign DPoP proofs; the bound token is not handed to it')
       // The key pair crosses as CryptoKeys (structured clone): never exported, never in a message's text.
       port.postMessage(refreshAnswer('refresh-result', credential?.key ? { token: credential.token, key: credential.key } : { token: credential?.token ?? null }))
     } catch (error) {

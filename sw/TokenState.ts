@@ -2,7 +2,8 @@ import type { JWTPayload } from 'jose'
 import type { ResourceState, SessionState, StateCause } from '../common/protocol.js'
 import { isBearerToken } from '../common/bearerToken.js'
 import { readClaims } from '../common/claims.js'
-import { bindToken, boundByClaims, type DpopBinding } from './dpop/binding.js'
+import { boundByClaims } from '../common/dpopCredential.js'
+import { bindToken, type DpopBinding } from './dpop/binding.js'
 import { nameSession, readToken, recordKey, writeToken, type RecordKey } from './tokenStore.js'
 
 // IndexedDB waits without end behind a blocked upgrade (another connection that ignores
@@ -117,6 +118,11 @@ export class TokenState {
   async #adoptStored(boundMs: number): Promise<void> {
     const { token, stamp } = await Promise.race([readToken(this.#key), timeout(boundMs)]).catch(() => ({ token: undefined, stamp: 0 }))
     if (stamp <= this.#stamp) return
+    const before = this.#stamp
+    // A bound token whose key is gone or cannot sign is no token: never sent as Bearer (RFC 9449 §7.2).
+    const binding = isBearerToken(token?.token) && token!.key ? await bindToken(token!.token, token!.key) : null
+    // A set or logout during that wait came after the read: it wins, whatever the stamps say.
+    if (this.#stamp !== before) return
     this.known = true
     // Another version of this worker stored this since we started (a set, a logout, a refresh
     // of its own): a refresh this one still has in flight must not overwrite it. Something
@@ -127,8 +133,6 @@ export class TokenState {
     this.#stamp = stamp
     // Storage is not the page: anything could have written there. Check it like a set,
     // and tell the tabs, which may think they are signed in, when one fails.
-    // A bound token whose key is gone or cannot sign is no token: never sent as Bearer (RFC 9449 §7.2).
-    const binding = isBearerToken(token?.token) && token!.key ? await bindToken(token!.token, token!.key) : null
     const valid = isBearerToken(token?.token) && (binding !== null || (!token!.key && !boundByClaims(token!.token)))
     this.#hold(valid ? token!.token : null, binding)
     // A default token stored without one (by a version before resources) starts a sign-in of its

@@ -63,7 +63,7 @@ export function askClient(client: Client, { reason, forceRefresh, resource }: As
       }
     }
     try {
-      const body = { reason, forceRefresh, timeoutMs, sentAt: Date.now() }
+      const body = { reason, forceRefresh, timeoutMs, sentAt: Date.now(), dpop: true }
       client.postMessage(workerMessage('refresh-request', resource === undefined ? body : { ...body, resource }), [port2])
     } catch {
       finish({ kind: 'gone' })

@@ -5,7 +5,7 @@ import { DEV } from './dev.js'
 import type { ExpiryGuard } from './ExpiryGuard.js'
 import { FetchLimiter } from './FetchLimiter.js'
 import type { Refresher } from './Refresher.js'
-import { asksForNonce, DpopNonces } from './dpop/nonces.js'
+import { asksForNonce, dpopError, DpopNonces } from './dpop/nonces.js'
 import { targetUri } from './dpop/proof.js'
 import { sleep } from './sleep.js'
 import type { TokenState } from './TokenState.js'
@@ -27,7 +27,9 @@ export interface AuthorizedFetchOptions {
 function withToken(request: Request, header: string, proof?: string): Request {
   const copy = new Request(request)
   copy.headers.set('Authorization', header)
-  if (proof !== undefined) copy.headers.set('DPoP', proof)
+  // A proof goes with a DPoP token only: never a stale one (a retry of a plugin's request) nor the page's own.
+  if (proof === undefined) copy.headers.delete('DPoP')
+  else copy.headers.set('DPoP', proof)
   return copy
 }
 
@@ -133,15 +135,24 @@ export function authorizedFetch({ origins, state, refresher, expiry, report, ask
    * refresh, `bare` true): one refresh for everyone, then one retry of `replay` with the
    * new token, unless the session ended meanwhile. Resolves with `first` when nothing is retried.
    */
-  async function recover(first: Response, replay: Request, clientId: string | undefined, { sent, held, bare, logouts, nonce }: SentWith): Promise<Response> {
-    if (sent !== null && nonce !== false && asksForNonce(first)) {
-      // The API wants a proof with its nonce (RFC 9449 §9): not a refused token. Once, with the
-      // nonce it gave, and no provider call; a 401 to that goes on below like any other.
-      const again = await nonceRetry(first, replay, logouts, nonce)
-      if (again && !refusedByApi(again)) return (refresher.accepted(), again)
-      // Challenged again: the nonce is not the token's fault, and no refresh would mend it.
-      if (again && asksForNonce(again)) return again
-      if (again) first = again
+  async function recover(first: Response, replay: Request, clientId: string | undefined, sentWith: SentWith): Promise<Response> {
+    const { held, bare, logouts, nonce } = sentWith
+    let sent = sentWith.sent
+    if (sent !== null && nonce !== false && dpopError(first) !== null && dpopError(first) !== 'invalid_token') {
+      // The API wants a proof with its nonce (RFC 9449 §9), or refused the proof itself: neither
+      // is a refused token, and no provider call would mend it. A nonce is answered once, with
+      // the nonce it gave; anything else goes to the page as it came.
+      const again = asksForNonce(first) ? await nonceRetry(first, replay, logouts, nonce) : null
+      if (!again) {
+        if (DEV && asksForNonce(first)) console.warn('sw-bearer: a DPoP nonce challenge came without a new DPoP-Nonce the worker can read: does the API list it in Access-Control-Expose-Headers?')
+        return first
+      }
+      if (!refusedByApi(again.response)) return (refresher.accepted(), again.response)
+      if (dpopError(again.response) !== 'invalid_token' && dpopError(again.response) !== null) return again.response
+      // The retry's token was refused: judged below by what that retry carried.
+      first = again.response
+      sent = again.sent.token
+      if (sent === null) return first
     }
     if (sent === null) {
       // It went without a token during a refresh: retry with what that refresh brings, if anything.
@@ -160,7 +171,7 @@ export function authorizedFetch({ origins, state, refresher, expiry, report, ask
     // A DPoP retry may meet a nonce that rotated meanwhile: keep `replay` unread for that one too.
     let retry = await sendWithCurrent(state.dpop ? replay.clone() : replay, logouts, retried, true)
     if (retry === null) return first
-    if (retried.nonce !== false && retried.nonce !== undefined && asksForNonce(retry)) retry = (await nonceRetry(retry, replay, logouts, retried.nonce)) ?? retry
+    if (retried.nonce !== false && retried.nonce !== undefined && asksForNonce(retry)) retry = (await nonceRetry(retry, replay, logouts, retried.nonce))?.response ?? retry
     report?.(replay, clientId, { kind: 'retried', status: retry.status })
     void first.body?.cancel()
     // A token refused the moment it arrived means the provider is not really refreshing.
@@ -173,15 +184,16 @@ export function authorizedFetch({ origins, state, refresher, expiry, report, ask
    * A nonce challenge's one retry: with the same token, when the challenge brought a nonce the
    * proof did not carry. Null when there is none to make (no new nonce, or the session ended).
    */
-  async function nonceRetry(challenge: Response, replay: Request, logouts: number, used: string | null): Promise<Response | null> {
+  async function nonceRetry(challenge: Response, replay: Request, logouts: number, used: string | null): Promise<{ response: Response; sent: Sent } | null> {
     const origin = new URL(challenge.url || replay.url).origin
     nonces.learn(origin, challenge)
     if (nonces.get(origin) === (used ?? undefined) || !state.dpop) return null
     const sent: Sent = { token: null }
     // A copy: `replay` stays unread for the retry after a refresh.
     const again = await sendWithCurrent(replay.clone(), logouts, sent, true)
-    if (again) void challenge.body?.cancel()
-    return again
+    if (!again) return null
+    void challenge.body?.cancel()
+    return { response: again, sent }
   }
 
   // The token is put on as the request leaves the queue (see FetchLimiter): behind a storm

@@ -5,7 +5,7 @@ import type { Verdict } from '../common/decision.js'
 import { errorReply, okReply, parsePageMessage, type PageMessage, type WorkerReply } from '../common/protocol.js'
 import { DEV } from './dev.js'
 import type { Rooms } from './resources/Rooms.js'
-import { boundByClaims } from './dpop/binding.js'
+import { boundByClaims } from '../common/dpopCredential.js'
 
 declare const self: ServiceWorkerGlobalScope
 
@@ -89,7 +89,8 @@ async function answer(message: PageMessage, clientId: string, { rooms, verdict }
         const outcome = await refresher.run({ clientId, reason: message.reason })
         if (outcome === 'failed') throw new SwBearerError('provider-failed', DEV ? 'Refresh failed; token kept' : 'refresh failed')
       }
-      return okReply(snapshot('refresh'), state.token)
+      // The tab asking sends its requests itself, as Bearer: a DPoP-bound token is no use to it.
+      return okReply(snapshot('refresh'), state.dpop ? null : state.token)
     }
     case 'inspect': {
       let url: URL

@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose'
 import { isBearerToken } from '../../common/bearerToken.js'
+import { boundByClaims } from '../../common/dpopCredential.js'
 import { readClaims } from '../../common/claims.js'
 import { isSwBearerError, SwBearerError } from '../../common/errors.js'
 import type { RefreshReason, SessionState, StateCause } from '../../common/protocol.js'
@@ -188,7 +189,8 @@ export class InPageTokens {
     }
     if (this.#explicit !== explicit) return this.#token === null ? 'logged-out' : 'refreshed'
     // No token there says nothing of this tab's session (a logout arrives as a logout): ask here.
-    if (token === null || !isBearerToken(token)) return undefined
+    // The page sends Bearer only: a DPoP-bound token (cnf.jkt) from the worker is no use here.
+    if (token === null || !isBearerToken(token) || boundByClaims(token)) return undefined
     if (token !== this.#token) {
       this.#adopt(token, 'refresh')
       this.#peers.token(token)

@@ -1,4 +1,3 @@
-import { readClaims } from '../../common/claims.js'
 import { accessTokenHash, proofSigner, type ProofSigner } from './proof.js'
 
 /**
@@ -16,10 +15,4 @@ export interface DpopBinding {
 export async function bindToken(token: string, key: CryptoKeyPair): Promise<DpopBinding | null> {
   const sign = await proofSigner(key).catch(() => null)
   return sign && { key, sign, ath: await accessTokenHash(token) }
-}
-
-/** Whether a JWT says it is DPoP-bound (RFC 9449 §6.1: `cnf.jkt`): such a token is never sent as Bearer. */
-export function boundByClaims(token: string): boolean {
-  const cnf = readClaims(token)?.cnf as { jkt?: unknown } | undefined
-  return typeof cnf?.jkt === 'string'
 }

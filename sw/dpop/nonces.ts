@@ -23,7 +23,16 @@ export class DpopNonces {
  * it is retried once with the nonce, without asking the provider.
  */
 export function asksForNonce(response: Response): boolean {
-  if (response.status !== 401) return false
+  return dpopError(response) === 'use_dpop_nonce'
+}
+
+/**
+ * The error of a 401's DPoP challenge (RFC 9449 §7.1, §9): `use_dpop_nonce`, `invalid_dpop_proof`,
+ * `invalid_token`…, or null for a 401 without one. Only `invalid_token` says the token is refused.
+ */
+export function dpopError(response: Response): string | null {
+  if (response.status !== 401) return null
   const challenge = response.headers.get('WWW-Authenticate') ?? ''
-  return /(^|,)\s*DPoP\b/i.test(challenge) && /\berror\s*=\s*"?use_dpop_nonce"?/i.test(challenge)
+  if (!/(^|,)\s*DPoP\b/i.test(challenge)) return null
+  return /\berror\s*=\s*"?([a-z_]+)"?/i.exec(challenge.slice(challenge.search(/(^|,)\s*DPoP\b/i)))?.[1] ?? null
 }

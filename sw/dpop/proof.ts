@@ -37,7 +37,8 @@ type SignParams = AlgorithmIdentifier | EcdsaParams | RsaPssParams
 function algorithmOf(key: CryptoKey): { alg: string; params: SignParams } | null {
   // The members of Web Crypto's EcKeyAlgorithm and RsaHashedKeyAlgorithm, which the worker's lib leaves out.
   const algorithm = key.algorithm as KeyAlgorithm & { namedCurve?: string; hash?: { name: string } }
-  const bits = algorithm.hash?.name.replace('SHA-', '')
+  // JWA names RS, PS and ES for SHA-256, -384 and -512 only (RFC 7518 §3.1): SHA-1 would be RS1.
+  const bits = ['SHA-256', 'SHA-384', 'SHA-512'].includes(algorithm.hash?.name ?? '') ? algorithm.hash!.name.slice(4) : undefined
   switch (algorithm.name) {
     case 'ECDSA': {
       const size = ({ 'P-256': '256', 'P-384': '384', 'P-521': '512' } as Record<string, string>)[algorithm.namedCurve ?? '']
@@ -69,11 +70,17 @@ function publicJwk(jwk: JsonWebKey): JsonWebKey {
 export async function proofSigner(keys: CryptoKeyPair): Promise<ProofSigner | null> {
   const algorithm = algorithmOf(keys.privateKey)
   if (!algorithm || !keys.privateKey.usages.includes('sign')) return null
+  // The public half must be the private half's (a proof's jwk is what the server verifies it with).
+  if (algorithmOf(keys.publicKey)?.alg !== algorithm.alg) return null
   const jwk = publicJwk(await crypto.subtle.exportKey('jwk', keys.publicKey))
   const header = b64(JSON.stringify({ typ: 'dpop+jwt', alg: algorithm.alg, jwk }))
+  const sign = async (input: string) => crypto.subtle.sign(algorithm.params, keys.privateKey, utf8.encode(input))
+  // Once per key: the jwk in the header verifies what the private key signs, or every proof would fail.
+  const verifier = await crypto.subtle.importKey('jwk', jwk, keys.publicKey.algorithm, false, ['verify'])
+  if (!(await crypto.subtle.verify(algorithm.params, verifier, await sign(header), utf8.encode(header)))) return null
   return async (claims) => {
     const input = `${header}.${b64(JSON.stringify(claims))}`
-    return `${input}.${b64(await crypto.subtle.sign(algorithm.params, keys.privateKey, utf8.encode(input)))}`
+    return `${input}.${b64(await sign(input))}`
   }
 }
 
