@@ -3,7 +3,7 @@ import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, type JWK } fr
 import { afterAll, describe, expect, it } from 'vitest'
 import { CLIENT_ID } from '../../tools/openidProvider.js'
 import { engines, type EngineName, type Tab } from './harness/engines/index.js'
-import { AUDIENCE, type Mark, type RealLab } from './harness/realProvider/realLab.js'
+import { AUDIENCE, booted, type Mark, type RealLab } from './harness/realProvider/realLab.js'
 import { call, getterCalls, state, type Call } from './harness/realProvider/tab.js'
 import { tokenView } from './harness/realProvider/resourceTab.js'
 import { useBuiltPages, useRealLab } from './harness/realProvider/useRealLab.js'
@@ -295,4 +295,63 @@ describe.each(engines)('%s', (engine) => {
     expect(log.every((e) => e.scheme === 'DPoP' && e.jkt === ok.jkt), lastLine).toBe(true)
     expect(await tokenView(tab)).toMatchObject({ hasToken: true, jti: result.jti })
   })
+
+  it('h an app turning DPoP on switches token by token: Bearer without a proof until the refresh that brings a bound token, then DPoP with proofs', async () => {
+    const lab = await startLab('oidc', TTL, { dpop: 'migrating' })
+    const tab = await lab.openTab()
+    await lab.login(tab)
+    const before = lab.mark()
+    expect((await call(tab)).status).toBe(200)
+    // The app ships its SDK's DPoP setting; a reload keeps the Bearer token the user holds.
+    lab.pageDpop = true
+    await tab.goto(lab.url)
+    await booted(tab)
+    expect((await call(tab)).status).toBe(200)
+    // The next refresh (the API revoked the Bearer token) brings a bound token: from then on, DPoP.
+    lab.api.revokeSeen()
+    const statuses = [(await call(tab)).status, (await call(tab)).status]
+    const log = await apiSince(lab, before)
+    record(engine, lab, 'h migrating to DPoP', before, log, statuses)
+
+    expect(statuses, lastLine).toEqual([200, 200])
+    const bearer = log.filter((e) => e.scheme === 'Bearer')
+    const dpop = log.filter((e) => e.scheme === 'DPoP')
+    // Bearer tokens never carried a proof, bound ones always did, and each kind went with its own token.
+    expect(bearer.map((e) => [e.status, e.proof]), lastLine).toEqual([[200, undefined], [200, undefined], [401, undefined]])
+    expect(dpop.every((e) => e.proof !== undefined && e.cnfJkt !== null && e.jkt === e.cnfJkt), lastLine).toBe(true)
+    expect(dpop.at(-1)!.status, lastLine).toBe(200)
+    expect(new Set(bearer.map((e) => e.token)).size, lastLine).toBe(1)
+    expect(dpop.some((e) => bearer.some((b) => b.token === e.token)), lastLine).toBe(false)
+    expect(log.indexOf(dpop[0]!), lastLine).toBe(3)
+    expect(lab.op.counters(before.op).refreshOk, lastLine).toBe(1)
+  })
+
+  it("g a browser whose clock runs behind the servers' signs iat on the servers' clock, as its tokens showed it: the API takes the proofs", async () => {
+    // The provider and the API run on this process's clock, set 90 s ahead of the browser's (the
+    // API allows 60 s either way): a token's iat shows the worker how far behind its clock is.
+    const realNow = Date.now
+    Date.now = () => realNow() + AHEAD_MS
+    try {
+      const lab = await start()
+      const tab = await lab.openTab()
+      await lab.login(tab)
+      const mark = lab.mark()
+      const result = await call(tab)
+      const log = await apiSince(lab, mark)
+      record(engine, lab, 'g browser clock 90 s behind', mark, log, [result.status])
+
+      expect(result.status, lastLine).toBe(200)
+      expect(outcomes(log), lastLine).toEqual(['401 nonce', '200'])
+      // On the servers' clock, not the browser's (which is this process's real one).
+      const iat = log[1]!.claims!.iat as number
+      expect(Math.abs(iat - Date.now() / 1000), lastLine).toBeLessThan(10)
+      expect(Math.abs(iat - realNow() / 1000 - AHEAD_MS / 1000), lastLine).toBeLessThan(10)
+    } finally {
+      Date.now = realNow
+    }
+  })
 })
+
+/** How far the servers' clocks run ahead of the browser's in test g, in ms: past the API's 60 s window. */
+const AHEAD_MS = 90_000
+

@@ -22,8 +22,10 @@ export interface LabOptions {
    * refresh tokens, server nonces), each API verifies proofs and asks for its own nonce, and the oidc
    * page turns on oidc-client-ts's DPoP (`dpop: { store: new IndexedDbDPoPStore() }`). Off by default.
    * The oidc page only: the other pages do not turn their SDK's DPoP on, so their sign-in would fail.
+   * `'migrating'`: an app turning DPoP on. The provider and the APIs take Bearer and DPoP alike, and
+   * the page's DPoP starts off until `pageDpop` is set (the next load of the page has it).
    */
-  dpop?: boolean
+  dpop?: boolean | 'migrating'
 }
 
 /** A position in each log, for `since`. */
@@ -64,6 +66,9 @@ export class RealLab {
     readonly context: Context,
   ) {}
 
+  /** Whether the page turns its SDK's DPoP on, from its next load (see LabOptions.dpop). */
+  pageDpop = false
+
   static async start(sdk: Sdk, built: BuiltPages, engine: Engine, accessTokenTtl: number, { inPage = false, resources = false, dpop = false }: LabOptions = {}): Promise<RealLab> {
     if (dpop && sdk !== 'oidc') throw new TypeError(`RealLab: dpop is wired for the oidc page only, not ${sdk}`)
     let config: (() => PageConfig) | undefined
@@ -75,7 +80,7 @@ export class RealLab {
       audiences: resources ? [AUDIENCE, RESOURCE_B] : [AUDIENCE],
       accessTokenTtl,
       issuerSlash: sdk === 'auth0', // auth0-spa-js checks iss against `${domain}/`
-      ...(dpop && { dpop: { nonce: true, required: true } }),
+      ...(dpop && { dpop: { nonce: true, required: dpop !== 'migrating' } }),
     })
     // Node fetches the JWKS: the loopback address itself, whatever localhost resolves to here.
     const jwksUri = `${op.origin.replace('localhost', '127.0.0.1')}/.well-known/jwks.json`
@@ -85,6 +90,7 @@ export class RealLab {
     const apiB = resources ? await startVerifyingApi({ issuer: op.issuer, jwksUri, audience: RESOURCE_B, pageOrigin: site.origin, redirected: true, ...proofs }) : null
     // Only to check that the tests can fail: see PageConfig['broken'].
     const broken = process.env.REAL_SDK_BROKEN as PageConfig['broken']
+    let lab!: RealLab
     config = () => ({
       issuer: op.issuer,
       opOrigin: op.origin,
@@ -92,11 +98,13 @@ export class RealLab {
       audience: AUDIENCE,
       clientId: CLIENT_ID,
       inPage,
-      ...(dpop && { dpop }),
+      ...(lab.pageDpop && { dpop: true }),
       ...(apiB && { apiB: { origin: apiB.origin, resource: RESOURCE_B } }),
       ...(broken && { broken }),
     })
-    return new RealLab(sdk, op, api, apiB, site, engine, await engine.newContext())
+    lab = new RealLab(sdk, op, api, apiB, site, engine, await engine.newContext())
+    lab.pageDpop = dpop === true
+    return lab
   }
 
   get url(): string {
