@@ -16,31 +16,14 @@ import { readToken, writeToken } from '../../sw/tokenStore.js'
 import { pageMessage, parseRefreshAnswer, refreshAnswer } from '../../common/protocol.js'
 import { readCredential } from '../../common/dpopCredential.js'
 import { TokenSession } from '../../src/TokenSession.js'
+import { API, keyPair, setUp } from './dpopFixtures.js'
 
 afterEach(() => {
   vi.unstubAllGlobals()
   vi.restoreAllMocks()
 })
 
-const API = 'https://api.test'
-const keyPair = () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']) as Promise<CryptoKeyPair>
 const jwt = (claims: object) => `eyJhbGciOiJFUzI1NiJ9.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`
-
-async function setUp(token: string, key: CryptoKeyPair | null, answer: (request: Request, n: number) => Response) {
-  const dpop = key && (await bindToken(token, key))
-  const state: any = { loaded: true, known: true, token, header: `${dpop ? 'DPoP' : 'Bearer'} ${token}`, dpop, logouts: 0, generation: 0, clockOffset: 0, load: async () => {} }
-  const refresher: any = { inFlight: undefined, run: vi.fn(async () => 'refreshed'), accepted() {}, rejected: vi.fn() }
-  vi.stubGlobal('self', { clients: { get: async () => undefined } })
-  const sent: Request[] = []
-  vi.stubGlobal('fetch', async (request: Request) => {
-    sent.push(request)
-    const response = answer(request, sent.length)
-    Object.defineProperty(response, 'url', { value: request.url })
-    return response
-  })
-  const { send } = authorizedFetch({ origins: new Set([API]), state, refresher, expiry: { due: () => false, check: async () => {} } as any })
-  return { send, sent, refresher, state }
-}
 
 describe('DPoP edges (RFC 9449)', () => {
   // nonce challenge without a usable new nonce is taken for a refused token

@@ -1,33 +1,14 @@
 import 'fake-indexeddb/auto'
 import { decodeJwt, decodeProtectedHeader } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { authorizedFetch } from '../../sw/authorizedFetch.js'
 import { bindToken } from '../../sw/dpop/binding.js'
 import { Refresher } from '../../sw/Refresher.js'
 import { TokenState } from '../../sw/TokenState.js'
 import { writeToken } from '../../sw/tokenStore.js'
+import { API, keyPair, setUp } from './dpopFixtures.js'
 
 afterEach(() => vi.unstubAllGlobals())
 
-const API = 'https://api.test'
-const keyPair = () => crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
-
-/** A worker's send path over a state holding `token` (DPoP-bound when `key` is given), and what reached the API. */
-async function setUp(token: string, key: CryptoKeyPair | null, answer: (request: Request, n: number) => Response) {
-  const dpop = key && (await bindToken(token, key))
-  const state: any = { loaded: true, known: true, token, header: `${dpop ? 'DPoP' : 'Bearer'} ${token}`, dpop, logouts: 0, generation: 0, clockOffset: 0, load: async () => {} }
-  const refresher: any = { inFlight: undefined, run: vi.fn(async () => 'refreshed'), accepted() {}, rejected() {} }
-  vi.stubGlobal('self', { clients: { get: async () => undefined } })
-  const sent: Request[] = []
-  vi.stubGlobal('fetch', async (request: Request) => {
-    sent.push(request)
-    const response = answer(request, sent.length)
-    Object.defineProperty(response, 'url', { value: request.url })
-    return response
-  })
-  const { send } = authorizedFetch({ origins: new Set([API]), state, refresher, expiry: { due: () => false, check: async () => {} } as any })
-  return { send, sent, refresher, state }
-}
 
 const proofOf = (request: Request) => request.headers.get('DPoP')
 
